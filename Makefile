@@ -1,0 +1,47 @@
+# vidstyle: the two commands of the quick start are `make demo` and `make test`.
+# Both install what is missing on a Debian 12 machine first (apt, as root), then build.
+
+SWIFT ?= swift
+DEBIAN_PACKAGES := ffmpeg pkg-config libavformat-dev libavcodec-dev libswscale-dev \
+	libavutil-dev libswresample-dev libdnnl-dev
+RELEASE_BIN := .build/release/vidstyle
+DEMO_STYLE ?= 0
+
+.PHONY: deps build release demo test bench fixtures clean
+
+## deps: install the Debian packages vidstyle builds against, where missing
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "deps: swift is not on PATH (install Swift 6 from swift.org)"; exit 1; }
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## demo: stylize the bundled sample clip with the shipped model into out/
+demo: release
+	@mkdir -p out
+	$(RELEASE_BIN) samples/city.mp4 out/city-styled.mp4 --style $(DEMO_STYLE) --overwrite
+	@echo "demo: wrote out/city-styled.mp4"
+
+## test: build and run every test (no Python, no network, no ../shared needed)
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## bench: engine speed against PyTorch and ONNX Runtime, end-to-end fps, peak memory
+bench: release
+	tools/bench.sh
+
+## fixtures: regenerate the random-weight test models (needs tools/.venv with PyTorch)
+fixtures:
+	tools/.venv/bin/python tools/make_fixtures.py Tests/VidStyleKitTests/Fixtures
+
+clean:
+	rm -rf .build out

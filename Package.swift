@@ -1,0 +1,50 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "vidstyle",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vidstyle", targets: ["vidstyle"]),
+        .library(name: "VidStyleKit", targets: ["VidStyleKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // FFmpeg 5.1 from Debian (libavformat-dev, libavcodec-dev, libswscale-dev, libavutil-dev,
+        // libswresample-dev), with a shim header for the macros Swift cannot import.
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
+                       providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev",
+                                         "libavutil-dev", "libswresample-dev"])]),
+        // oneDNN 2.6 C API from Debian (libdnnl-dev).
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        .target(
+            name: "VidStyleKit",
+            dependencies: [
+                "CFFmpeg", "CDNNL",
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            resources: [.copy("Resources/vidstyle-default.safetensors")]
+        ),
+        .executableTarget(
+            name: "vidstyle",
+            dependencies: [
+                "VidStyleKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "VidStyleKitTests",
+            dependencies: ["VidStyleKit"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,2 @@
+import VidStyleKit
+print("vidstyle")

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Trains vidstyle's multi-style network (conditional instance norm) with perceptual losses.
+
+  python tools/train.py --data data --styles ../shared/data/styles --run train-runs/main \
+      --export Sources/VidStyle/Resources/vidstyle-default.safetensors
+
+Resumable: the run folder holds ckpt.pt (model, optimizer, step, elapsed time) and log.tsv;
+starting again with the same --run continues where it stopped. The curriculum (crop size per
+step range) and all loss weights are arguments, recorded in the exported metadata.
+Runs on CUDA unchanged when one is present.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vidstyle_tools.architecture import StyleNet, slim_architecture  # noqa: E402
+from vidstyle_tools.export import export_model, read_styles_table  # noqa: E402
+from vidstyle_tools.vgg import VGG16Features, gram  # noqa: E402
+from vidstyle_tools.dataset import ContentSet, load_rgb01  # noqa: E402
+
+STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
+CONTENT_LAYER = "relu3_3"
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default="data", help="folder written by tools/fetch_data.sh")
+    p.add_argument("--styles", required=True, help="folder of style paintings (../shared/data/styles)")
+    p.add_argument("--styles-table", default=os.path.join(os.path.dirname(__file__), "styles.tsv"))
+    p.add_argument("--run", default="train-runs/main", help="checkpoint and log folder")
+    p.add_argument("--export", help="safetensors path written at every checkpoint")
+    p.add_argument("--width", type=int, default=32)
+    p.add_argument("--blocks", type=int, default=3)
+    p.add_argument("--batch", type=int, default=4)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--steps", type=int, default=40000, help="stop after this many steps in all")
+    p.add_argument("--curriculum", default="0:128,4000:192,10000:256",
+                   help="step:crop pairs; each crop size applies from its step on")
+    p.add_argument("--style-size", type=int, default=512, help="long side of the paintings for Gram targets")
+    p.add_argument("--content-weight", type=float, default=0.6)
+    p.add_argument("--style-weight", type=float, default=1.0)
+    p.add_argument("--tv-weight", type=float, default=20.0)
+    p.add_argument("--stability-weight", type=float, default=20.0)
+    p.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: leave default)")
+    p.add_argument("--max-minutes", type=float, default=0, help="stop after this long (0: no limit)")
+    return p.parse_args()
+
+
+def crop_size_at(step: int, curriculum: str) -> int:
+    size = 128
+    for pair in curriculum.split(","):
+        s, c = pair.split(":")
+        if step >= int(s):
+            size = int(c)
+    return size
+
+
+def file_sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def main():
+    args = parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    os.makedirs(args.run, exist_ok=True)
+
+    styles = read_styles_table(args.styles_table)
+    vgg = VGG16Features(os.path.join(args.data, "vgg", "vgg16.ckpt")).to(device).eval()
+    content = ContentSet(args.data)
+    print(f"train: {len(content.train)} training images, {len(content.held_out)} held out, "
+          f"{len(styles)} styles, device {device}", flush=True)
+
+    # Gram targets of each painting, computed once.
+    style_grams = {l: [] for l in STYLE_LAYERS}
+    with torch.no_grad():
+        for s in styles:
+            img = load_rgb01(os.path.join(args.styles, s["image"]), args.style_size).to(device)
+            feats = vgg(img[None], STYLE_LAYERS)
+            for l in STYLE_LAYERS:
+                style_grams[l].append(gram(feats[l])[0])
+    style_grams = {l: torch.stack(v) for l, v in style_grams.items()}
+
+    arch = slim_architecture(args.width, args.blocks)
+    net = StyleNet(arch, len(styles)).to(device)
+    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    step, elapsed = 0, 0.0
+    ckpt_path = os.path.join(args.run, "ckpt.pt")
+    if os.path.exists(ckpt_path):
+        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
+        if ck["arch"] != arch:
+            sys.exit(f"train: {ckpt_path} holds another architecture; use a new --run folder")
+        net.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        step, elapsed = ck["step"], ck["elapsed"]
+        random.setstate(ck["py_rng"])
+        torch.set_rng_state(ck["torch_rng"])
+        print(f"train: resumed at step {step} ({elapsed / 3600:.2f} h trained)", flush=True)
+    else:
+        random.seed(1)
+        torch.manual_seed(1)
+
+    data_hashes = {
+        "content_list_sha256": hashlib.sha256("\n".join(content.train_names).encode()).hexdigest(),
+        "held_out": content.held_out_names,
+        "styles_sha256": {s["image"]: file_sha256(os.path.join(args.styles, s["image"])) for s in styles},
+        "vgg16_sha256": file_sha256(os.path.join(args.data, "vgg", "vgg16.ckpt")),
+    }
+
+    def save(final=False):
+        tmp = ckpt_path + ".tmp"
+        torch.save({"arch": arch, "model": net.state_dict(), "optimizer": opt.state_dict(),
+                    "step": step, "elapsed": elapsed, "py_rng": random.getstate(),
+                    "torch_rng": torch.get_rng_state()}, tmp)
+        os.replace(tmp, ckpt_path)
+        if args.export:
+            training = {"steps": step, "seconds": round(elapsed), "batch": args.batch,
+                        "curriculum": args.curriculum, "style_size": args.style_size,
+                        "weights": {"content": args.content_weight, "style": args.style_weight,
+                                    "tv": args.tv_weight, "stability": args.stability_weight},
+                        "data": data_hashes}
+            export_model(net.cpu(), styles, training, args.export)
+            net.to(device)
+        print(f"train: checkpoint at step {step}{' (final)' if final else ''}", flush=True)
+
+    log_path = os.path.join(args.run, "log.tsv")
+    new_log = not os.path.exists(log_path)
+    log = open(log_path, "a", buffering=1)
+    if new_log:
+        log.write("step\tcrop\tloss\tstyle_ratio\tcontent\ttv\tstability\tseconds\n")
+
+    last_ckpt = time.time()
+    session_start = time.time()
+    num_styles = len(styles)
+    while step < args.steps:
+        t0 = time.time()
+        crop = crop_size_at(step, args.curriculum)
+        x = content.batch(args.batch, crop).to(device)
+        style_idx = torch.randint(0, num_styles, (args.batch,))
+        sw = F.one_hot(style_idx, num_styles).float().to(device)
+
+        out = net(x, sw)
+        # Stability: a slightly noised input, or one shifted by a few pixels, must stylize
+        # to the same picture (shifted alike), so frames of a video do not flicker.
+        if step % 2 == 0:
+            noisy = (x + torch.randn_like(x) * random.uniform(0.01, 0.04)).clamp(0, 1)
+            out2 = net(noisy, sw)
+            stability = F.mse_loss(out2, out)
+        else:
+            dy, dx = random.randint(1, 6), random.randint(1, 6)
+            out2 = net(x[:, :, dy:, dx:].contiguous(), sw)
+            h = min(out2.shape[2], out.shape[2] - dy) // 4 * 4
+            w = min(out2.shape[3], out.shape[3] - dx) // 4 * 4
+            stability = F.mse_loss(out2[:, :, 8:h - 8, 8:w - 8], out[:, :, dy + 8:dy + h - 8, dx + 8:dx + w - 8])
+
+        with torch.no_grad():
+            fx = vgg(x, STYLE_LAYERS)
+        fo = vgg(out, STYLE_LAYERS)
+        target = {l: style_grams[l][style_idx.to(device)] for l in STYLE_LAYERS}
+        style_out = sum(((gram(fo[l]) - target[l]) ** 2).sum(dim=(1, 2)) for l in STYLE_LAYERS)
+        with torch.no_grad():
+            style_in = sum(((gram(fx[l]) - target[l]) ** 2).sum(dim=(1, 2)) for l in STYLE_LAYERS)
+        style_ratio = (style_out / style_in.clamp_min(1e-12)).mean()
+        fc_o, fc_x = fo[CONTENT_LAYER], fx[CONTENT_LAYER]
+        content_loss = (((fc_o - fc_x) ** 2).mean(dim=(1, 2, 3)) / (fc_x ** 2).mean(dim=(1, 2, 3))).mean()
+        tv = ((out[:, :, 1:, :] - out[:, :, :-1, :]) ** 2).mean() + ((out[:, :, :, 1:] - out[:, :, :, :-1]) ** 2).mean()
+
+        loss = (args.style_weight * style_ratio + args.content_weight * content_loss
+                + args.tv_weight * tv + args.stability_weight * stability)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        elapsed += time.time() - t0
+        if step % 10 == 0:
+            log.write(f"{step}\t{crop}\t{loss.item():.5f}\t{style_ratio.item():.5f}\t{content_loss.item():.5f}"
+                      f"\t{tv.item():.6f}\t{stability.item():.6f}\t{elapsed:.0f}\n")
+        if step % 50 == 0:
+            print(f"step {step} crop {crop} loss {loss.item():.4f} style {style_ratio.item():.3f} "
+                  f"content {content_loss.item():.3f} tv {tv.item():.5f} stab {stability.item():.5f} "
+                  f"{(time.time() - t0):.2f}s/it", flush=True)
+        if time.time() - last_ckpt > args.checkpoint_minutes * 60:
+            save()
+            last_ckpt = time.time()
+        if args.max_minutes and time.time() - session_start > args.max_minutes * 60:
+            break
+    save(final=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Training, export and evaluation tools for vidstyle's multi-style network."""

@@ -1,0 +1,130 @@
+"""The one definition of vidstyle's network.
+
+The architecture is a plain list of layer records. The PyTorch module below is built from that
+list, and the list itself is written into the safetensors metadata (key ``architecture``), where
+the Swift engine reads it to build its oneDNN graph. Changing the network therefore means
+changing ``slim_architecture`` only; docs/architecture.md describes every op.
+
+Ops (all tensors are NCHW, float32, one image at a time in the engine):
+  conv      {name, in, out, kernel, stride, bias}  zero padding kernel//2; weight [out,in,k,k]
+  norm      {name, channels, relu}                 conditional instance norm, eps 1e-5, biased
+                                                   variance; per-style scale/shift [styles, C]
+  save                                            push the current tensor (residual start)
+  add                                             pop a saved tensor and add it
+  upsample  {factor}                              nearest-neighbour
+  pixel_shuffle {factor}                          depth-to-space, PyTorch channel order
+  sigmoid                                         logistic; the output lies in 0..1
+Input: RGB in 0..1, height and width multiples of ``input_multiple``.
+"""
+from __future__ import annotations
+
+import json
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+NORM_EPS = 1e-5
+
+
+def slim_architecture(width: int = 32, blocks: int = 4) -> dict:
+    """The default network: cheap full-resolution ends, the work at quarter resolution."""
+    layers: list[dict] = []
+
+    def conv(name, cin, cout, k, stride=1, bias=False):
+        layers.append({"op": "conv", "name": name, "in": cin, "out": cout, "kernel": k,
+                       "stride": stride, "bias": bias})
+
+    def norm(name, c, relu):
+        layers.append({"op": "norm", "name": name, "channels": c, "relu": relu})
+
+    w1, w2 = width // 2, width
+    wq = width * 2
+    conv("enc1", 3, w1, 5)
+    norm("enc1_norm", w1, True)
+    conv("enc2", w1, w2, 3, stride=2)
+    norm("enc2_norm", w2, True)
+    conv("enc3", w2, wq, 3, stride=2)
+    norm("enc3_norm", wq, True)
+    for b in range(blocks):
+        layers.append({"op": "save"})
+        conv(f"res{b}_a", wq, wq, 3)
+        norm(f"res{b}_a_norm", wq, True)
+        conv(f"res{b}_b", wq, wq, 3)
+        norm(f"res{b}_b_norm", wq, False)
+        layers.append({"op": "add"})
+    layers.append({"op": "upsample", "factor": 2})
+    conv("dec1", wq, w2, 3)
+    norm("dec1_norm", w2, True)
+    conv("dec2", w2, 3 * 4, 3, bias=True)
+    layers.append({"op": "pixel_shuffle", "factor": 2})
+    layers.append({"op": "sigmoid"})
+    return {"name": f"cin-slim-w{width}-b{blocks}", "format_version": 1, "input_multiple": 4,
+            "layers": layers}
+
+
+class StyleNet(nn.Module):
+    """A network built from an architecture record, conditioned on style weights."""
+
+    def __init__(self, arch: dict, num_styles: int):
+        super().__init__()
+        self.arch = arch
+        self.num_styles = num_styles
+        self.convs = nn.ModuleDict()
+        self.scales = nn.ParameterDict()
+        self.shifts = nn.ParameterDict()
+        for layer in arch["layers"]:
+            if layer["op"] == "conv":
+                self.convs[layer["name"]] = nn.Conv2d(layer["in"], layer["out"], layer["kernel"],
+                                                      layer["stride"], layer["kernel"] // 2,
+                                                      bias=layer["bias"])
+            elif layer["op"] == "norm":
+                c = layer["channels"]
+                self.scales[layer["name"]] = nn.Parameter(torch.ones(num_styles, c))
+                self.shifts[layer["name"]] = nn.Parameter(torch.zeros(num_styles, c))
+
+    def forward(self, x: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
+        """x: [N,3,H,W] in 0..1; style_weights: [N, styles], rows summing to 1 (one-hot for a
+        single style, a convex blend for a mix)."""
+        saved = []
+        for layer in self.arch["layers"]:
+            op = layer["op"]
+            if op == "conv":
+                x = self.convs[layer["name"]](x)
+            elif op == "norm":
+                mean = x.mean(dim=(2, 3), keepdim=True)
+                var = x.var(dim=(2, 3), keepdim=True, unbiased=False)
+                x = (x - mean) / torch.sqrt(var + NORM_EPS)
+                scale = style_weights @ self.scales[layer["name"]]
+                shift = style_weights @ self.shifts[layer["name"]]
+                x = x * scale[:, :, None, None] + shift[:, :, None, None]
+                if layer["relu"]:
+                    x = F.relu(x)
+            elif op == "save":
+                saved.append(x)
+            elif op == "add":
+                x = x + saved.pop()
+            elif op == "upsample":
+                x = F.interpolate(x, scale_factor=layer["factor"], mode="nearest")
+            elif op == "pixel_shuffle":
+                x = F.pixel_shuffle(x, layer["factor"])
+            elif op == "sigmoid":
+                x = torch.sigmoid(x)
+            else:
+                raise ValueError(f"unknown op {op}")
+        return x
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        """The weights under the names the Swift engine looks up."""
+        out = {}
+        for name, conv in self.convs.items():
+            out[f"{name}.weight"] = conv.weight.detach().float().contiguous()
+            if conv.bias is not None:
+                out[f"{name}.bias"] = conv.bias.detach().float().contiguous()
+        for name in self.scales:
+            out[f"{name}.scale"] = self.scales[name].detach().float().contiguous()
+            out[f"{name}.shift"] = self.shifts[name].detach().float().contiguous()
+        return out
+
+
+def arch_json(arch: dict) -> str:
+    return json.dumps(arch, separators=(",", ":"))

@@ -1,0 +1,67 @@
+"""Content images for training and evaluation, with a fixed held-out set.
+
+The held-out set is chosen by hash of the file name, so every machine that fetched the same
+data holds out the same images. Frames taken from videos are never held out (frames of one
+video are too alike for a fair test); the held-out images are all photographs.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+
+import numpy as np
+import torch
+from PIL import Image
+
+HELD_OUT_COUNT = 12
+PRELOAD_LONG_SIDE = 640
+
+
+def load_rgb01(path: str, long_side: int | None = None) -> torch.Tensor:
+    """An image as a [3,H,W] float tensor in 0..1, optionally resized to a long side."""
+    img = Image.open(path).convert("RGB")
+    if long_side:
+        w, h = img.size
+        s = long_side / max(w, h)
+        if s < 1:
+            img = img.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BICUBIC)
+    return torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1).contiguous()
+
+
+def held_out_names(names: list[str]) -> list[str]:
+    photos = [n for n in names if not n.startswith("frame_")]
+    return sorted(photos, key=lambda n: hashlib.sha1(n.encode()).hexdigest())[:HELD_OUT_COUNT]
+
+
+class ContentSet:
+    def __init__(self, data_dir: str):
+        folder = os.path.join(data_dir, "content")
+        names = sorted(os.listdir(folder))
+        self.held_out_names = held_out_names(names)
+        held = set(self.held_out_names)
+        self.train_names = [n for n in names if n not in held]
+        self.held_out = [os.path.join(folder, n) for n in self.held_out_names]
+        self.train = []
+        for n in self.train_names:
+            try:
+                self.train.append(load_rgb01(os.path.join(folder, n), PRELOAD_LONG_SIDE))
+            except Exception as e:  # a damaged file in a package is skipped, not fatal
+                print(f"dataset: skipping {n}: {e}")
+
+    def batch(self, n: int, size: int) -> torch.Tensor:
+        """n random crops, each of a random scale, resized to size x size, randomly mirrored."""
+        out = torch.empty(n, 3, size, size)
+        for i in range(n):
+            img = random.choice(self.train)
+            _, h, w = img.shape
+            side = min(h, w)
+            c = random.randint(min(side, max(size // 2, int(side * 0.3))), side)
+            y, x = random.randint(0, h - c), random.randint(0, w - c)
+            patch = img[:, y:y + c, x:x + c][None]
+            patch = torch.nn.functional.interpolate(patch, size=(size, size), mode="bilinear",
+                                                    align_corners=False, antialias=c > size)[0]
+            if random.random() < 0.5:
+                patch = patch.flip(2)
+            out[i] = patch
+        return out

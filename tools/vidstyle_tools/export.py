@@ -1,0 +1,38 @@
+"""Writes a StyleNet to the safetensors file the Swift engine reads.
+
+Metadata (all values are strings, as safetensors requires):
+  vidstyle.architecture  the architecture record as JSON (see architecture.py)
+  vidstyle.styles        JSON list of {index, name, painter, painting, image}
+  vidstyle.training      JSON object: steps, seconds, content/style data hashes, ...
+"""
+from __future__ import annotations
+
+import json
+import os
+
+from safetensors.torch import save_file
+
+from .architecture import StyleNet, arch_json
+
+
+def export_model(net: StyleNet, styles: list[dict], training: dict, path: str) -> None:
+    metadata = {
+        "vidstyle.architecture": arch_json(net.arch),
+        "vidstyle.styles": json.dumps(styles, ensure_ascii=False),
+        "vidstyle.training": json.dumps(training),
+    }
+    tmp = path + ".tmp"
+    save_file(net.tensors(), tmp, metadata=metadata)
+    os.replace(tmp, path)
+
+
+def read_styles_table(path: str) -> list[dict]:
+    """tools/styles.tsv: file, name, painter, painting; the row order is the style index."""
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        header = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            if line.strip():
+                rows.append(dict(zip(header, line.rstrip("\n").split("\t"))))
+    return [{"index": i, "name": r["name"], "painter": r["painter"], "painting": r["painting"],
+             "image": r["file"]} for i, r in enumerate(rows)]
