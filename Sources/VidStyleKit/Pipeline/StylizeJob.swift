@@ -1,0 +1,84 @@
+import Foundation
+
+/// One whole job: stylize the file at `inputPath` into `outputPath`.
+///
+/// Everything the command line decides ends up here, so the same job runs from the CLI, a
+/// preset or a test.
+public struct StylizeJob: Sendable {
+    public var inputPath: String
+    public var outputPath: String
+    public var settings: StyleSettings
+    public var encoding: EncodingOptions
+    /// Replace an existing output file (never the input).
+    public var overwrite: Bool
+
+    public init(inputPath: String, outputPath: String, settings: StyleSettings = StyleSettings(),
+                encoding: EncodingOptions = EncodingOptions(), overwrite: Bool = false) {
+        self.inputPath = inputPath
+        self.outputPath = outputPath
+        self.settings = settings
+        self.encoding = encoding
+        self.overwrite = overwrite
+    }
+
+    /// What a finished job reports.
+    public struct Summary: Sendable {
+        public var frames: Int
+        public var seconds: Double
+        public var stoppedEarly: Bool
+        public var notices: [String]
+        public var video: VideoStreamInfo
+        public var framesPerSecond: Double { seconds > 0 ? Double(frames) / seconds : 0 }
+    }
+
+    /// Checks that need no decoding: the output is not the input, and does not exist unless
+    /// `overwrite` is set.
+    public func checkPaths() throws(OptionError) {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: inputPath) else {
+            throw OptionError("input \(inputPath) does not exist; check the path")
+        }
+        let input = URL(fileURLWithPath: inputPath).resolvingSymlinksInPath().standardized.path
+        let output = URL(fileURLWithPath: outputPath).resolvingSymlinksInPath().standardized.path
+        if input == output || Self.sameFile(inputPath, outputPath) {
+            throw OptionError("output \(outputPath) is the input file; give another output path (the input is never overwritten)")
+        }
+        if fm.fileExists(atPath: outputPath) && !overwrite {
+            throw OptionError("output \(outputPath) already exists; pass --overwrite (-y) to replace it")
+        }
+    }
+
+    private static func sameFile(_ a: String, _ b: String) -> Bool {
+        var sa = stat(), sb = stat()
+        guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+    }
+
+    /// Runs the job with `model`. Progress is called with frames done and the estimated total.
+    public func run(model: StyleModel, stop: StopSignal = StopSignal(),
+                    progress: @escaping @Sendable (Int, Int?) -> Void = { _, _ in }) async throws -> Summary {
+        try checkPaths()
+        let reader = try VideoReader(path: inputPath)
+        let video = reader.video
+        let writer = try VideoWriter(path: outputPath, video: video,
+                                     audio: encoding.keepAudio ? reader.audio : nil, options: encoding)
+        let stylizer: FrameStylizer
+        do {
+            stylizer = try FrameStylizer(model: model, width: video.width, height: video.height, settings: settings)
+        } catch {
+            writer.discard()
+            throw error
+        }
+        let notices = writer.notices
+        let pool = VideoFramePool(width: video.width, height: video.height)
+        let total = video.estimatedFrameCount
+        let started = Date()
+        let outcome = try await FramePipeline().run(source: reader, processor: stylizer, sink: writer, pool: pool,
+                                                     stop: stop, progress: { progress($0, total) })
+        return Summary(frames: outcome.framesWritten, seconds: Date().timeIntervalSince(started),
+                       stoppedEarly: outcome.stoppedEarly, notices: notices, video: video)
+    }
+}
+
+extension VideoReader: MediaSource {}
+extension VideoWriter: MediaSink {}

@@ -1,0 +1,49 @@
+/// Paints frames of one size in place: the packed RGB pixels go into the network's planar
+/// input (reflect-padded to the sizes the network needs), and its output comes back into the
+/// same frame, cropped to the frame's exact size, with strength, colour preservation and
+/// temporal smoothing applied on the way.
+///
+/// Every buffer is allocated once in `init`; `stylize(_:)` allocates nothing. Not `Sendable`:
+/// one stage actor owns it.
+public final class FrameStylizer {
+    public let width: Int
+    public let height: Int
+    /// The network's input size: the frame's size rounded up to the model's `inputMultiple`.
+    public let paddedWidth: Int
+    public let paddedHeight: Int
+    public private(set) var settings: StyleSettings
+
+    private let network: StyleNetwork
+    private let smoother: TemporalSmoother
+
+    /// - Throws: `OptionError` for a style the model lacks, or the engine's error.
+    public init(model: StyleModel, width: Int, height: Int, settings: StyleSettings) throws {
+        try settings.validate()
+        try settings.style.validate(styleCount: model.styles.count)
+        self.width = width
+        self.height = height
+        let multiple = max(1, model.inputMultiple)
+        paddedWidth = (width + multiple - 1) / multiple * multiple
+        paddedHeight = (height + multiple - 1) / multiple * multiple
+        self.settings = settings
+        network = try StyleNetwork(model: model, width: paddedWidth, height: paddedHeight)
+        try network.setStyleWeights(settings.style.weights(styleCount: model.styles.count))
+        smoother = TemporalSmoother(width: width, height: height, amount: settings.smoothing)
+    }
+
+    /// Paints one frame in place. The frame must have this stylizer's size.
+    public func stylize(_ frame: VideoFrame) throws {
+        precondition(frame.width == width && frame.height == height, "frame size changed mid-stream")
+        PlanarImage.load(frame, into: network.input, width: paddedWidth, height: paddedHeight)
+        smoother.observeInput(frame)
+        try network.run()
+        PlanarImage.store(network.output, width: paddedWidth, height: paddedHeight, into: frame,
+                          strength: settings.strength, preserveColor: settings.preserveColor,
+                          smoother: smoother)
+    }
+
+    /// Forgets the previous frame, so a new clip or a cut does not blend into the old one.
+    public func resetSmoothing() {
+        smoother.reset()
+    }
+}

@@ -1,0 +1,85 @@
+/// Conversions between packed RGB24 frames and the network's planar float tensors.
+enum PlanarImage {
+    /// Writes `frame` into a planar [3][height][width] tensor in 0...1, where width and height
+    /// may exceed the frame's: the extra columns and rows mirror the picture (reflection
+    /// padding), so the network sees no hard edge that it would paint as a border.
+    static func load(_ frame: VideoFrame, into planar: UnsafeMutablePointer<Float>, width: Int, height: Int) {
+        let plane = width * height
+        let inv: Float = 1 / 255
+        for y in 0..<height {
+            let row = frame.row(mirror(y, frame.height))
+            let r = planar + y * width
+            let g = r + plane
+            let b = g + plane
+            for x in 0..<width {
+                let p = row + 3 * mirror(x, frame.width)
+                r[x] = Float(p[0]) * inv
+                g[x] = Float(p[1]) * inv
+                b[x] = Float(p[2]) * inv
+            }
+        }
+    }
+
+    /// Writes the network's output back into `frame`, cropping the padding, then applying
+    /// colour preservation, strength and temporal smoothing in one pass.
+    static func store(_ planar: UnsafePointer<Float>, width: Int, height: Int, into frame: VideoFrame,
+                      strength: Float, preserveColor: Bool, smoother: TemporalSmoother) {
+        let plane = width * height
+        let smooth = smoother.isEnabled
+        smoother.withBuffers { keep, previous in
+            for y in 0..<frame.height {
+                let row = frame.row(y)
+                let rp = planar + y * width
+                let gp = rp + plane
+                let bp = gp + plane
+                for x in 0..<frame.width {
+                    let p = row + 3 * x
+                    var r = rp[x] * 255, g = gp[x] * 255, b = bp[x] * 255
+                    let r0 = Float(p[0]), g0 = Float(p[1]), b0 = Float(p[2])
+                    if preserveColor {
+                        // Luma of the painting, chroma of the input (BT.601 weights, full range).
+                        let styledLuma = 0.299 * r + 0.587 * g + 0.114 * b
+                        let inputLuma = 0.299 * r0 + 0.587 * g0 + 0.114 * b0
+                        let shift = styledLuma - inputLuma
+                        r = r0 + shift
+                        g = g0 + shift
+                        b = b0 + shift
+                    }
+                    if strength < 1 {
+                        r = r0 + (r - r0) * strength
+                        g = g0 + (g - g0) * strength
+                        b = b0 + (b - b0) * strength
+                    }
+                    let i = y * frame.width + x
+                    if smooth {
+                        smoother.blend(pixel: i, &r, &g, &b, keep: keep, previous: previous)
+                    }
+                    let qr = toByte(r), qg = toByte(g), qb = toByte(b)
+                    p[0] = qr
+                    p[1] = qg
+                    p[2] = qb
+                    if smooth {
+                        let o = previous + 3 * i
+                        o[0] = qr
+                        o[1] = qg
+                        o[2] = qb
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reflects an index past either end back into 0..<count (edge pixel not repeated), and
+    /// clamps where the picture is too small to reflect.
+    @inline(__always)
+    static func mirror(_ i: Int, _ count: Int) -> Int {
+        if i < count { return i }
+        let reflected = 2 * count - 2 - i
+        return max(0, reflected)
+    }
+
+    @inline(__always)
+    static func toByte(_ v: Float) -> UInt8 {
+        UInt8(max(0, min(255, v + 0.5)))
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import VidStyleKit
+
+/// `vidstyle bench`: the stylizer alone, as `make bench` measures it.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Time the stylizer alone (network plus pixel conversion) on one frame size.")
+
+    @OptionGroup var modelOption: ModelOption
+
+    @Option(help: "Frame width in pixels.") var width = 640
+    @Option(help: "Frame height in pixels.") var height = 360
+    @Option(help: "Timed runs after two warm-up runs.") var runs = 20
+    @Option(help: "Style index.") var style = 0
+
+    func validate() throws {
+        guard width > 0, height > 0, runs > 0 else { throw OptionError("--width, --height and --runs must be positive") }
+    }
+
+    func run() throws {
+        let model = try modelOption.load()
+        let stylizer = try FrameStylizer(model: model, width: width, height: height,
+                                         settings: StyleSettings(style: .single(style)))
+        let frame = VideoFrame(width: width, height: height)
+        for y in 0..<height {
+            for x in 0..<width * 3 { frame.row(y)[x] = UInt8(truncatingIfNeeded: x &* 7 &+ y &* 13) }
+        }
+        var times: [Double] = []
+        for i in 0..<(runs + 2) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try stylizer.stylize(frame)
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+            if i >= 2 { times.append(ms) }
+        }
+        times.sort()
+        let median = times[times.count / 2]
+        print(String(format: "stylizer: %dx%d median_ms=%.2f min_ms=%.2f fps=%.2f runs=%d",
+                     width, height, median, times[0], 1000 / median, runs))
+    }
+}

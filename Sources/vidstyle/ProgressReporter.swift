@@ -1,0 +1,47 @@
+import Foundation
+import Synchronization
+
+/// Frames, fps and ETA on one rewritten stderr line, at most a few times a second.
+final class ProgressReporter: Sendable {
+    private struct State {
+        var lastPrint: Double = 0
+        var printed = false
+    }
+
+    private let enabled: Bool
+    private let started = Date()
+    private let state = Mutex(State())
+
+    init(enabled: Bool) {
+        self.enabled = enabled
+    }
+
+    func report(done: Int, total: Int?) {
+        guard enabled else { return }
+        let elapsed = Date().timeIntervalSince(started)
+        let due = state.withLock { state -> Bool in
+            guard elapsed - state.lastPrint >= 0.25 else { return false }
+            state.lastPrint = elapsed
+            state.printed = true
+            return true
+        }
+        guard due else { return }
+        let fps = elapsed > 0 ? Double(done) / elapsed : 0
+        var line = "\rframe \(done)"
+        if let total, total > 0 {
+            line += "/\(total)"
+        }
+        line += String(format: "  %.1f fps", fps)
+        if let total, total > done, fps > 0 {
+            let eta = Int((Double(total - done) / fps).rounded())
+            line += String(format: "  ETA %d:%02d", eta / 60, eta % 60)
+        }
+        FileHandle.standardError.write(Data((line + "   ").utf8))
+    }
+
+    func finish() {
+        if state.withLock({ $0.printed }) {
+            FileHandle.standardError.write(Data("\n".utf8))
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The `vidstyle` command: stylizing is the default subcommand, so `vidstyle IN OUT --style 3`
+/// works as users expect.
+@main
+struct VidStyleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vidstyle",
+        abstract: "Turn videos and images into moving paintings.",
+        discussion: """
+            Stylizes every frame with a multi-style network, smooths it over time so it does \
+            not flicker, and keeps the audio and every timestamp. The output is written to a \
+            temporary file beside OUT and renamed only when complete.
+            """,
+        subcommands: [StylizeCommand.self, StylesCommand.self, BenchCommand.self],
+        defaultSubcommand: StylizeCommand.self
+    )
+}

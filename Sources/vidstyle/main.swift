@@ -1,2 +1,0 @@
-import VidStyleKit
-print("vidstyle")

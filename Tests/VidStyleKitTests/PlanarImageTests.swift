@@ -1,0 +1,60 @@
+import Testing
+@testable import VidStyleKit
+
+@Suite struct PlanarImageTests {
+    @Test func mirrorReflectsWithoutRepeatingTheEdge() {
+        #expect(PlanarImage.mirror(4, 5) == 4)
+        #expect(PlanarImage.mirror(5, 5) == 3)
+        #expect(PlanarImage.mirror(6, 5) == 2)
+        #expect(PlanarImage.mirror(1, 1) == 0)
+    }
+
+    /// A 5x3 frame padded to 8x4: the padding mirrors the picture, the picture is exact.
+    @Test func loadPadsByReflection() {
+        let frame = VideoFrame(width: 5, height: 3)
+        for y in 0..<3 { for x in 0..<5 { frame.row(y)[3 * x] = UInt8(10 * y + x) } }
+        var planar = [Float](repeating: -1, count: 3 * 8 * 4)
+        planar.withUnsafeMutableBufferPointer { PlanarImage.load(frame, into: $0.baseAddress!, width: 8, height: 4) }
+        func red(_ x: Int, _ y: Int) -> Int { Int((planar[y * 8 + x] * 255).rounded()) }
+        #expect(red(4, 2) == 24)
+        #expect(red(5, 0) == 3)   // column 5 mirrors column 3
+        #expect(red(7, 0) == 1)
+        #expect(red(0, 3) == 10)  // row 3 mirrors row 1
+        #expect(!planar.contains(-1))
+    }
+
+    /// Strength 0 gives the input back exactly; strength 1 the network's output.
+    @Test func strengthBlendsWithTheInput() {
+        for (strength, expected) in [(Float(0), UInt8(200)), (1, 51), (0.5, 126)] {
+            let frame = VideoFrame(width: 4, height: 4)
+            for y in 0..<4 { for x in 0..<12 { frame.row(y)[x] = 200 } }
+            let output = [Float](repeating: 0.2, count: 3 * 16)
+            let smoother = TemporalSmoother(width: 4, height: 4, amount: 0)
+            output.withUnsafeBufferPointer {
+                PlanarImage.store($0.baseAddress!, width: 4, height: 4, into: frame, strength: strength,
+                                  preserveColor: false, smoother: smoother)
+            }
+            #expect(frame.row(3)[11] == expected, "strength \(strength)")
+        }
+    }
+
+    /// Colour preservation keeps the input's chroma (differences between channels) and takes
+    /// the output's luma.
+    @Test func preserveColorKeepsInputChroma() {
+        let frame = VideoFrame(width: 4, height: 4)
+        for y in 0..<4 { for x in 0..<4 { frame.row(y)[3 * x] = 150; frame.row(y)[3 * x + 1] = 100; frame.row(y)[3 * x + 2] = 50 } }
+        var output = [Float](repeating: 0, count: 3 * 16)
+        for i in 0..<16 { output[i] = 0.2; output[16 + i] = 0.6; output[32 + i] = 0.9 }
+        let smoother = TemporalSmoother(width: 4, height: 4, amount: 0)
+        output.withUnsafeBufferPointer {
+            PlanarImage.store($0.baseAddress!, width: 4, height: 4, into: frame, strength: 1,
+                              preserveColor: true, smoother: smoother)
+        }
+        let p = frame.row(0)
+        #expect(Int(p[0]) - Int(p[1]) == 50)
+        #expect(Int(p[1]) - Int(p[2]) == 50)
+        let styledLuma = 255 * (0.299 * 0.2 + 0.587 * 0.6 + 0.114 * 0.9)
+        let luma = 0.299 * Double(p[0]) + 0.587 * Double(p[1]) + 0.114 * Double(p[2])
+        #expect(abs(luma - styledLuma) < 1.5)
+    }
+}

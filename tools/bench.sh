@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# make bench: stylizer-only speed of vidstyle's engine against PyTorch (eager, CPU) and ONNX
+# Runtime on the same weights, end-to-end fps of the whole pipeline, and peak memory.
+# Needs a release build (make release) and makes tools/.venv with PyTorch on first use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin=.build/release/vidstyle
+model=${MODEL:-Sources/VidStyleKit/Resources/vidstyle-default.safetensors}
+threads=${THREADS:-2}
+out=bench-out
+venv=tools/.venv
+mkdir -p "$out"
+export OMP_WAIT_POLICY=passive
+
+if [ ! -x "$venv/bin/python" ]; then
+  echo "bench: making $venv (PyTorch CPU, ONNX Runtime)"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q torch==2.13.0 onnx==1.23.2 onnxruntime==1.32.0 safetensors numpy pillow
+fi
+
+clip() {  # clip NAME SIZE SECONDS FPS
+  local path="$out/$1.mp4"
+  [ -f "$path" ] || ffmpeg -nostdin -v error -y -f lavfi -i "testsrc2=size=$2:rate=$4:duration=$3" \
+    -f lavfi -i "sine=frequency=440:duration=$3" -c:v libx264 -preset veryfast -pix_fmt yuv420p \
+    -c:a aac -shortest "$path"
+  echo "$path"
+}
+
+# Runs vidstyle on a clip; prints "<frames> <seconds> <peak_rss_mb>".
+e2e() {
+  python3 - "$bin" "$1" "$out/styled.mp4" "$model" <<'PY'
+import resource, subprocess, sys, time
+binary, clip, dest, model = sys.argv[1:5]
+t = time.perf_counter()
+subprocess.run([binary, clip, dest, "--model", model, "--overwrite", "--quiet"], check=True)
+seconds = time.perf_counter() - t
+frames = int(subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                             "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", dest],
+                            check=True, capture_output=True, text=True).stdout.strip())
+rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(frames, f"{seconds:.3f}", f"{rss_mb:.0f}")
+PY
+}
+
+for size in 640x360 1280x720; do
+  w=${size%x*}; h=${size#*x}
+  ours=$("$bin" bench --model "$model" --width "$w" --height "$h" --runs 20 | sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p')
+  ref=$("$venv/bin/python" tools/bench_reference.py "$model" "$w" "$h" --runs 10 --threads "$threads" 2>/dev/null | tail -n 1)
+  pt=$(echo "$ref" | sed -n 's/.*pytorch_ms=\([0-9.]*\).*/\1/p')
+  ort=$(echo "$ref" | sed -n 's/.*ort_ms=\([0-9.]*\).*/\1/p')
+  read -r frames seconds rss < <(e2e "$(clip "clip-$size-10s" "$size" 10 25)")
+  python3 - "$size" "$ours" "$pt" "$ort" "$frames" "$seconds" "$rss" <<'PY'
+import sys
+size, ours, pt, ort, frames, seconds, rss = sys.argv[1:]
+ours, pt, ort, frames, seconds = float(ours), float(pt), float(ort), int(frames), float(seconds)
+e2e = frames / seconds
+print(f"bench: {size} vidstyle_ms={ours:.1f} pytorch_ms={pt:.1f} ort_ms={ort:.1f} "
+      f"speedup_pytorch={pt / ours:.2f} speedup_ort={ort / ours:.2f} e2e_fps={e2e:.2f} "
+      f"peak_rss_mb={rss} e2e_vs_stylizer={e2e / (1000 / ours):.2f}")
+PY
+done
+
+# Memory must not grow with the length of the video: the same 1280x720 stream, 10 s and 60 s.
+read -r f10 s10 rss10 < <(e2e "$(clip clip-1280x720-10s-10fps 1280x720 10 10)")
+read -r f60 s60 rss60 < <(e2e "$(clip clip-1280x720-60s-10fps 1280x720 60 10)")
+echo "bench: memory 1280x720 frames_10s=$f10 peak_rss_10s_mb=$rss10 frames_60s=$f60 peak_rss_60s_mb=$rss60"
