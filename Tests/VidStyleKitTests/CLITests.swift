@@ -1,0 +1,202 @@
+import Foundation
+import Testing
+
+/// Runs the built `vidstyle` binary as a user would and checks its whole output and exit code.
+/// Every job uses the small random-weight fixture model, so these stay fast.
+@Suite(.serialized) struct CLITests {
+    static let binary: String = {
+        let here = URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent()
+        let candidates = [here.appendingPathComponent("vidstyle").path,
+                          URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                              .deletingLastPathComponent().appendingPathComponent(".build/debug/vidstyle").path]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
+    }()
+    let model = TestMedia.fixture("tiny-model.safetensors")
+
+    func vidstyle(_ args: [String]) throws -> TestMedia.CommandResult {
+        try TestMedia.run(Self.binary, args + ["--model", model])
+    }
+
+    func leftovers(in folder: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains("vidstyle-tmp") }
+    }
+
+    /// A one-line error on stderr, nothing on stdout, a non-zero exit.
+    func expectOneLineError(_ result: TestMedia.CommandResult, mentioning words: [String],
+                            sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(result.status != 0, sourceLocation: sourceLocation)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "expected one line, got: \(result.stderr)", sourceLocation: sourceLocation)
+        for word in words {
+            #expect(result.stderr.contains(word), "'\(word)' missing from: \(result.stderr)", sourceLocation: sourceLocation)
+        }
+        #expect(!result.stderr.contains("Fatal error"), sourceLocation: sourceLocation)
+    }
+
+    @Test func stylizesAVideoKeepingFramesTimestampsAndAudio() throws {
+        let dir = try TestMedia.temporaryFolder()
+        let input = "\(dir)/in.mp4", output = "\(dir)/out.mp4"
+        try TestMedia.clip(input, size: "96x64", rate: 10, seconds: 1.5, extra: ["-c:a", "aac"])
+        let result = try vidstyle([input, output, "--style", "1"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("wrote \(output): 15 frames"))
+        #expect(try TestMedia.probe(output, stream: "v", entry: "nb_read_frames", countFrames: true) == "15")
+        #expect(try TestMedia.probe(output, stream: "v", entry: "width,height") == "96,64")
+        #expect(try TestMedia.frameTimes(output) == TestMedia.frameTimes(input))
+        #expect(try TestMedia.probe(output, stream: "a", entry: "codec_name") == "aac")
+        #expect(try leftovers(in: dir).isEmpty)
+    }
+
+    @Test func stillImageInAndOut() throws {
+        let dir = try TestMedia.temporaryFolder()
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=75x41", "-frames:v", "1", "\(dir)/photo.jpg"])
+        let result = try vidstyle(["\(dir)/photo.jpg", "\(dir)/out.png", "--style", "2", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty)
+        #expect(try TestMedia.probe("\(dir)/out.png", stream: "v", entry: "width,height") == "75,41")
+    }
+
+    @Test func stylesListsIndexNameAndPainter() throws {
+        let table = try vidstyle(["styles"])
+        #expect(table.status == 0)
+        #expect(table.stdout.contains("fixture-2"))
+        #expect(table.stdout.contains("Painter 1"))
+        let json = try vidstyle(["styles", "--json"])
+        let list = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(list?.count == 3)
+        #expect(list?[2]["index"] as? Int == 2)
+        #expect(list?[1]["painter"] as? String == "Painter 1")
+        #expect(list?[0]["image"] as? String == "fixture_0.jpg")
+    }
+
+    @Test func missingInput() throws {
+        let dir = try TestMedia.temporaryFolder()
+        expectOneLineError(try vidstyle(["\(dir)/nope.mp4", "\(dir)/out.mp4"]), mentioning: ["nope.mp4", "does not exist"])
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/out.mp4"))
+    }
+
+    @Test(arguments: ["text", "empty"])
+    func inputThatIsNotMedia(kind: String) throws {
+        let dir = try TestMedia.temporaryFolder()
+        let input = "\(dir)/bad.mp4"
+        try (kind == "text" ? "hello, this is not a video\n" : "").write(toFile: input, atomically: true, encoding: .utf8)
+        expectOneLineError(try vidstyle([input, "\(dir)/out.mp4"]), mentioning: ["bad.mp4"])
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/out.mp4"))
+        #expect(try leftovers(in: dir).isEmpty)
+    }
+
+    /// A truncated file either fails clearly or yields the frames that could be decoded.
+    @Test func truncatedInput() throws {
+        let dir = try TestMedia.temporaryFolder()
+        let whole = "\(dir)/whole.mkv", cut = "\(dir)/cut.mkv"
+        try TestMedia.clip(whole, size: "64x48", rate: 10, seconds: 3, audio: false, extra: ["-c:v", "libx264"])
+        let data = try Data(contentsOf: URL(fileURLWithPath: whole))
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: cut))
+        let result = try vidstyle([cut, "\(dir)/out.mp4"])
+        if result.status == 0 {
+            let frames = Int(try TestMedia.probe("\(dir)/out.mp4", stream: "v", entry: "nb_read_frames", countFrames: true)) ?? 0
+            #expect(frames > 0 && frames < 30)
+        } else {
+            expectOneLineError(result, mentioning: ["cut.mkv"])
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/out.mp4"))
+        }
+        #expect(!result.stderr.contains("Fatal error"))
+    }
+
+    @Test func inputWithoutVideo() throws {
+        let dir = try TestMedia.temporaryFolder()
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "sine=duration=1", "\(dir)/tone.m4a"])
+        expectOneLineError(try vidstyle(["\(dir)/tone.m4a", "\(dir)/out.mp4"]), mentioning: ["tone.m4a", "video"])
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/out.mp4"))
+    }
+
+    @Test func unknownOutputExtension() throws {
+        let dir = try TestMedia.temporaryFolder()
+        try TestMedia.clip("\(dir)/in.mp4")
+        expectOneLineError(try vidstyle(["\(dir)/in.mp4", "\(dir)/out.xyz"]), mentioning: [".xyz"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["in.mp4"])
+    }
+
+    @Test func styleOutOfRange() throws {
+        let dir = try TestMedia.temporaryFolder()
+        try TestMedia.clip("\(dir)/in.mp4")
+        expectOneLineError(try vidstyle(["\(dir)/in.mp4", "\(dir)/out.mp4", "--style", "7"]),
+                           mentioning: ["7", "0-2", "vidstyle styles"])
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/out.mp4"))
+    }
+
+    @Test func outputEqualToInputIsRefusedAndInputUntouched() throws {
+        let dir = try TestMedia.temporaryFolder()
+        let input = "\(dir)/in.mp4"
+        try TestMedia.clip(input)
+        let before = try Data(contentsOf: URL(fileURLWithPath: input))
+        for out in [input, "\(dir)/./in.mp4"] {
+            expectOneLineError(try vidstyle([input, out, "--overwrite"]), mentioning: ["input"])
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+    }
+
+    @Test func existingOutputNeedsOverwrite() throws {
+        let dir = try TestMedia.temporaryFolder()
+        try TestMedia.clip("\(dir)/in.mp4")
+        try "keep me".write(toFile: "\(dir)/out.mp4", atomically: true, encoding: .utf8)
+        expectOneLineError(try vidstyle(["\(dir)/in.mp4", "\(dir)/out.mp4"]), mentioning: ["exists", "--overwrite"])
+        #expect(try String(contentsOfFile: "\(dir)/out.mp4", encoding: .utf8) == "keep me")
+        let replaced = try vidstyle(["\(dir)/in.mp4", "\(dir)/out.mp4", "-y", "--quiet"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(try TestMedia.probe("\(dir)/out.mp4", stream: "v", entry: "codec_name") == "h264")
+    }
+
+    @Test func unwritableOutputFolder() throws {
+        let dir = try TestMedia.temporaryFolder()
+        try TestMedia.clip("\(dir)/in.mp4")
+        for out in ["\(dir)/no/such/folder/out.mp4", "/proc/vidstyle-out.mp4"] {
+            expectOneLineError(try vidstyle(["\(dir)/in.mp4", out]), mentioning: [out.split(separator: "/").dropLast().joined(separator: "/")])
+        }
+    }
+
+    @Test func missingAndCorruptModel() throws {
+        let dir = try TestMedia.temporaryFolder()
+        try TestMedia.clip("\(dir)/in.mp4")
+        let missing = try TestMedia.run(Self.binary, ["\(dir)/in.mp4", "\(dir)/out.mp4", "--model", "\(dir)/none.safetensors"])
+        expectOneLineError(missing, mentioning: ["none.safetensors"])
+        try Data([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).write(to: URL(fileURLWithPath: "\(dir)/bad.safetensors"))
+        let corrupt = try TestMedia.run(Self.binary, ["\(dir)/in.mp4", "\(dir)/out.mp4", "--model", "\(dir)/bad.safetensors"])
+        expectOneLineError(corrupt, mentioning: ["bad.safetensors"])
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/out.mp4"))
+    }
+
+    /// SIGTERM (as Ctrl-C) mid-job: a complete, playable file with the frames done so far.
+    @Test func interruptFinishesAPlayableFile() throws {
+        let dir = try TestMedia.temporaryFolder()
+        let input = "\(dir)/long.mp4", output = "\(dir)/out.mp4"
+        try TestMedia.clip(input, size: "320x240", rate: 25, seconds: 60, audio: true, extra: ["-c:v", "libx264", "-preset", "ultrafast"])
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = [input, output, "--model", model]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait until the job is under way: its temporary output exists and has grown.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            let temps = (try? leftovers(in: dir)) ?? []
+            if let temp = temps.first,
+               let size = try? FileManager.default.attributesOfItem(atPath: "\(dir)/\(temp)")[.size] as? Int, size > 20_000 {
+                break
+            }
+            usleep(100_000)
+        }
+        process.terminate()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("interrupted"))
+        let frames = Int(try TestMedia.probe(output, stream: "v", entry: "nb_read_frames", countFrames: true)) ?? 0
+        #expect(frames > 0 && frames < 1500, "got \(frames) frames")
+        let check = try TestMedia.run(TestMedia.which("ffmpeg"), ["-v", "error", "-i", output, "-f", "null", "-"])
+        #expect(check.status == 0 && check.stderr.isEmpty, "\(check.stderr)")
+        #expect(try leftovers(in: dir).isEmpty)
+    }
+}
