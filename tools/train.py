@@ -46,11 +46,13 @@ def parse_args():
     p.add_argument("--blocks", type=int, default=3)
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--style-lr-factor", type=float, default=5.0,
+                   help="learning-rate multiple for the per-style norm parameters")
     p.add_argument("--steps", type=int, default=40000, help="stop after this many steps in all")
     p.add_argument("--curriculum", default="0:128,4000:192,10000:256",
                    help="step:crop pairs; each crop size applies from its step on")
     p.add_argument("--style-size", type=int, default=512, help="long side of the paintings for Gram targets")
-    p.add_argument("--content-weight", type=float, default=0.6)
+    p.add_argument("--content-weight", type=float, default=0.25)
     p.add_argument("--style-weight", type=float, default=1.0)
     p.add_argument("--tv-weight", type=float, default=20.0)
     p.add_argument("--stability-weight", type=float, default=20.0)
@@ -75,6 +77,28 @@ def file_sha256(path: str) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def exported_arch(path: str) -> dict:
+    from safetensors import safe_open
+    with safe_open(path, "pt") as f:
+        return json.loads(f.metadata()["vidstyle.architecture"])
+
+
+def load_exported(net: StyleNet, path: str) -> tuple[int, float]:
+    """Loads weights from an exported model file; returns its training steps and seconds."""
+    from safetensors import safe_open
+    with safe_open(path, "pt") as f:
+        training = json.loads(f.metadata().get("vidstyle.training", "{}"))
+        with torch.no_grad():
+            for name, conv in net.convs.items():
+                conv.weight.copy_(f.get_tensor(f"{name}.weight"))
+                if conv.bias is not None:
+                    conv.bias.copy_(f.get_tensor(f"{name}.bias"))
+            for name in net.scales:
+                net.scales[name].copy_(f.get_tensor(f"{name}.scale"))
+                net.shifts[name].copy_(f.get_tensor(f"{name}.shift"))
+    return int(training.get("steps", 0)), float(training.get("seconds", 0))
 
 
 def main():
@@ -102,7 +126,11 @@ def main():
 
     arch = slim_architecture(args.width, args.blocks)
     net = StyleNet(arch, len(styles)).to(device)
-    opt = torch.optim.Adam(net.parameters(), lr=args.lr)
+    # The per-style norm parameters see only the samples of their own style, so they get a
+    # larger step than the shared convolutions to tell the styles apart early.
+    style_params = list(net.scales.parameters()) + list(net.shifts.parameters())
+    opt = torch.optim.Adam([{"params": net.convs.parameters(), "lr": args.lr},
+                            {"params": style_params, "lr": args.lr * args.style_lr_factor}])
     step, elapsed = 0, 0.0
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     if os.path.exists(ckpt_path):
@@ -115,6 +143,14 @@ def main():
         random.setstate(ck["py_rng"])
         torch.set_rng_state(ck["torch_rng"])
         print(f"train: resumed at step {step} ({elapsed / 3600:.2f} h trained)", flush=True)
+    elif args.export and os.path.exists(args.export) and exported_arch(args.export) == arch:
+        # No checkpoint here (a new machine), but the committed model file is from this
+        # architecture: continue from its weights and step count with a fresh optimizer.
+        step, elapsed = load_exported(net, args.export)
+        net.to(device)
+        random.seed(step)
+        torch.manual_seed(step)
+        print(f"train: continuing from {args.export} at step {step} (fresh optimizer state)", flush=True)
     else:
         random.seed(1)
         torch.manual_seed(1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 
 import numpy as np
 import torch
@@ -16,6 +17,40 @@ from PIL import Image
 
 HELD_OUT_COUNT = 12
 PRELOAD_LONG_SIDE = 640
+
+# The packages ship more than photographs: test patterns, text, diagrams, abstract renders,
+# screenshots, and one painting (starry_night.jpg, a style). Names containing these are left
+# out, so the network learns on, and is judged on, real scenes.
+NOT_PHOTOS = (
+    "screenshot", "abstract_", "desktop_", "logo", "text", "digits", "sudoku", "chessboard",
+    "gradient", "ellipses", "_pic2", "_pic4", "_board", "_box", "imageTextR", "_ml.png", "cards",
+    "starry_night", "graf", "_page", "_cell", "ihc", "coins", "retina", "hubble", "aloeGT",
+    "_motion", "ela_modified", "_color.png", "brick", "grass", "gravel", "_moon", "camera",
+    "Altai", "Canopee", "Cascade", "Cluster", "Elarun", "Flow_", "FlyingKonqui", "Honeywave",
+    "IceCold", "Kay_", "Kokkini", "Opal", "Patak", "Shell_", "Volna", "Grey_", "Kite_",
+    "analogpattern", "greentock", "Painting-Colors", "Picture_0B", "Picture_1A", "free_by",
+    "hfs_data", "plant_new_backgrounds", "_dark_",
+)
+RESOLUTION = re.compile(r"_\d{3,4}x\d{3,4}")
+
+
+def is_photo(name: str) -> bool:
+    return not any(p in name for p in NOT_PHOTOS)
+
+
+def photo_names(names: list[str]) -> list[str]:
+    """Photographs only, and one file per picture where a package ships several sizes."""
+    seen, out = set(), []
+    for n in sorted(names):
+        if not is_photo(n):
+            continue
+        key = RESOLUTION.sub("", n)
+        key = re.sub(r"_(3840x2160|5640x3172)", "", key)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(n)
+    return out
 
 
 def load_rgb01(path: str, long_side: int | None = None) -> torch.Tensor:
@@ -30,14 +65,14 @@ def load_rgb01(path: str, long_side: int | None = None) -> torch.Tensor:
 
 
 def held_out_names(names: list[str]) -> list[str]:
-    photos = [n for n in names if not n.startswith("frame_")]
+    photos = [n for n in photo_names(names) if not n.startswith("frame_")]
     return sorted(photos, key=lambda n: hashlib.sha1(n.encode()).hexdigest())[:HELD_OUT_COUNT]
 
 
 class ContentSet:
     def __init__(self, data_dir: str):
         folder = os.path.join(data_dir, "content")
-        names = sorted(os.listdir(folder))
+        names = photo_names(os.listdir(folder))
         self.held_out_names = held_out_names(names)
         held = set(self.held_out_names)
         self.train_names = [n for n in names if n not in held]
