@@ -6,7 +6,8 @@ import Testing
 struct StyleNetworkTests {
     /// The PyTorch reference (tools/make_fixtures.py) for the tiny model at 28x20 with style
     /// weights [0.2, 0, 0.8] must be reproduced to a relative L2 error of 1e-4.
-    @Test func matchesPyTorchReference() throws {
+    @Test(arguments: [true, false])
+    func matchesPyTorchReference(useWinograd: Bool) throws {
         let model = try StyleModel.load(contentsOf: Fixtures.tinyModel)
         let golden = try SafetensorsFile(contentsOf: Fixtures.golden)
         let input = try #require(try golden.floats(named: "input"))
@@ -15,13 +16,13 @@ struct StyleNetworkTests {
         #expect(golden.entries["input"]?.shape == [1, 3, 20, 28])
         #expect(weights == [0.2, 0, 0.8])
 
-        let network = try StyleNetwork(model: model, width: 28, height: 20)
+        let network = try StyleNetwork(model: model, width: 28, height: 20, useWinograd: useWinograd)
         try network.setStyleWeights(weights)
         input.withUnsafeBufferPointer { network.input.update(from: $0.baseAddress!, count: $0.count) }
         try network.run()
         let actual = Array(UnsafeBufferPointer(start: network.output, count: expected.count))
         let error = relativeL2(actual, expected)
-        print("golden relative L2 error: \(error)")
+        print("golden relative L2 error (Winograd allowed: \(useWinograd)): \(error)")
         #expect(error <= 1e-4)
 
         // Running again on the same input gives the same output (no state leaks between frames).

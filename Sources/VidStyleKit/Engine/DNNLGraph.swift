@@ -20,6 +20,7 @@ final class DNNLGraph {
     private var primitives: [dnnl_primitive_t] = []
     private var memories: [dnnl_memory_t] = []
     private var argBuffers: [UnsafeMutablePointer<dnnl_exec_arg_t>] = []
+    private var hostBuffers: [UnsafeMutableRawPointer] = []
     private(set) var steps: [Step] = []
 
     init() throws {
@@ -33,10 +34,20 @@ final class DNNLGraph {
 
     deinit {
         for buffer in argBuffers { buffer.deallocate() }
+        for buffer in hostBuffers { buffer.deallocate() }
         for primitive in primitives { dnnl_primitive_destroy(primitive) }
         for memory in memories { dnnl_memory_destroy(memory) }
         if let stream { dnnl_stream_destroy(stream) }
         if let engine { dnnl_engine_destroy(engine) }
+    }
+
+    /// A zeroed, 64-byte aligned float buffer that lives as long as the graph.
+    func hostBuffer(count: Int) -> UnsafeMutablePointer<Float> {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
+        hostBuffers.append(raw)
+        let buffer = raw.bindMemory(to: Float.self, capacity: max(1, count))
+        buffer.initialize(repeating: 0, count: max(1, count))
+        return buffer
     }
 
     /// A memory object with this descriptor; oneDNN allocates the buffer unless `handle` is given

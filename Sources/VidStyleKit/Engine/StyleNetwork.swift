@@ -1,4 +1,5 @@
 import CDNNL
+import Foundation
 
 /// A `StyleModel` compiled into oneDNN primitives for one frame size: write a planar RGB frame
 /// into `input`, call `run()`, read the stylized planar RGB frame from `output`.
@@ -32,6 +33,10 @@ public final class StyleNetwork {
     /// The style weights currently folded into the norms.
     public private(set) var styleWeights: [Float]
 
+    /// Whether 3x3 stride-1 convolutions may use oneDNN's Winograd kernels (where oneDNN has
+    /// them; others stay direct).
+    public let useWinograd: Bool
+
     private let outputBuffer: UnsafeMutablePointer<Float>
     private let graph: DNNLGraph
     /// Each norm's scale and shift buffers (oneDNN memory) and the per-style rows to blend.
@@ -60,35 +65,24 @@ public final class StyleNetwork {
     /// Builds every primitive for frames of `width` x `height`. Throws `NetworkError` for a size
     /// that is not a positive multiple of `model.inputMultiple`, `DNNLError` if oneDNN fails.
     /// The styles start as a one-hot choice of style 0.
-    public init(model: StyleModel, width: Int, height: Int) throws {
+    public init(model: StyleModel, width: Int, height: Int, useWinograd: Bool = true) throws {
         let multiple = model.inputMultiple
         guard width > 0, height > 0, width % multiple == 0, height % multiple == 0 else {
             throw NetworkError.sizeNotMultiple(width: width, height: height, multiple: multiple)
         }
         self.model = model
+        self.useWinograd = useWinograd
         self.width = width
         self.height = height
         let planeCount = 3 * width * height
-        input = UnsafeMutableRawPointer.allocate(byteCount: planeCount * 4, alignment: 64).bindMemory(to: Float.self, capacity: planeCount)
-        input.initialize(repeating: 0, count: planeCount)
-        outputBuffer = UnsafeMutableRawPointer.allocate(byteCount: planeCount * 4, alignment: 64).bindMemory(to: Float.self, capacity: planeCount)
-        outputBuffer.initialize(repeating: 0, count: planeCount)
+        // The graph owns the host buffers too, so a build that throws part-way frees everything
+        // exactly once, whether or not this object's deinit runs.
+        graph = try DNNLGraph()
+        input = graph.hostBuffer(count: planeCount)
+        outputBuffer = graph.hostBuffer(count: planeCount)
         styleWeights = (0..<model.styles.count).map { $0 == 0 ? 1 : 0 }
-        do {
-            graph = try DNNLGraph()
-            try build()
-            try setStyleWeights(styleWeights)
-        } catch {
-            input.deallocate()
-            outputBuffer.deallocate()
-            throw error
-        }
-    }
-
-    deinit {
-        input.deallocate()
-        outputBuffer.deallocate()
-        // `graph` frees every oneDNN object when it is released right after this.
+        try build()
+        try setStyleWeights(styleWeights)
     }
 
     /// Blends the styles: each norm's scale and shift become `sum(weights[s] * row[s])`.
@@ -207,18 +201,20 @@ public final class StyleNetwork {
         let k = conv.kernel, s = conv.stride, pad = k / 2
         let outHeight = (source.height + 2 * pad - k) / s + 1
         let outWidth = (source.width + 2 * pad - k) / s + 1
-        var srcMD = try memoryDescriptor(source.dims, dnnl_format_tag_any)
+        var srcMD = try memoryDescriptor(source.dims, source.channels == 3 && ProcessInfo.processInfo.environment["VS_NCHW"] != nil ? dnnl_nchw : dnnl_format_tag_any)
         var weightsMD = try memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_format_tag_any)
         var biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
         var dstMD = try memoryDescriptor([1, conv.outChannels, outHeight, outWidth], dnnl_format_tag_any)
         var desc = dnnl_convolution_desc_t()
         let strides: [Int64] = [Int64(s), Int64(s)], padding: [Int64] = [Int64(pad), Int64(pad)]
-        let status = withUnsafePointer(to: &biasMD) { bias in
-            dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct,
-                                               &srcMD, &weightsMD, conv.hasBias ? bias : nil, &dstMD,
-                                               strides, padding, padding)
+        func describe(_ algorithm: dnnl_alg_kind_t) throws {
+            let status = withUnsafePointer(to: &biasMD) { bias in
+                dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, algorithm,
+                                                   &srcMD, &weightsMD, conv.hasBias ? bias : nil, &dstMD,
+                                                   strides, padding, padding)
+            }
+            try dnnlCheck(status, "dnnl_convolution_forward_desc_init", label)
         }
-        try dnnlCheck(status, "dnnl_convolution_forward_desc_init", label)
 
         var attr: dnnl_primitive_attr_t?
         try dnnlCheck(dnnl_primitive_attr_create(&attr), "dnnl_primitive_attr_create", label)
@@ -230,7 +226,15 @@ public final class StyleNetwork {
             try dnnlCheck(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_logistic, 0, 0), "dnnl_post_ops_append_eltwise", label)
             try dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops", label)
         }
-        let pd = try graph.primitiveDescriptor(desc, attr: attr, label)
+        let pd: dnnl_primitive_desc_t
+        if useWinograd && k == 3 && s == 1,
+           (try? describe(dnnl_convolution_winograd)) != nil,
+           let winograd = try? graph.primitiveDescriptor(desc, attr: attr, label) {
+            pd = winograd
+        } else {
+            try describe(dnnl_convolution_direct)
+            pd = try graph.primitiveDescriptor(desc, attr: attr, label)
+        }
         defer { dnnl_primitive_desc_destroy(pd) }
         guard let wantedSrc = graph.argumentDescriptor(pd, vs_dnnl_arg_src()),
               let wantedWeights = graph.argumentDescriptor(pd, vs_dnnl_arg_weights()),
