@@ -151,7 +151,11 @@ public final class StyleNetwork {
             switch ops[i] {
             case .conv(let conv):
                 let fuseSigmoid = i + 1 < ops.count && ops[i + 1] == .sigmoid
-                current = try addConvolution(conv, source: current, sigmoid: fuseSigmoid)
+                current = try addConvolution(conv, source: current, sigmoid: fuseSigmoid) { converted in
+                    // A saved tensor converted for this conv is the same values: let the residual
+                    // add use the converted copy too rather than converting again.
+                    for j in stack.indices where stack[j].memory == current.memory { stack[j] = converted }
+                }
                 if fuseSigmoid { i += 1 }
             case .norm(let norm):
                 current = try addNorm(norm, source: current, inPlace: !isSaved(current))
@@ -196,7 +200,8 @@ public final class StyleNetwork {
         return Value(memory: memory, md: md, channels: value.channels, height: value.height, width: value.width)
     }
 
-    private func addConvolution(_ conv: Layer.Convolution, source: Value, sigmoid: Bool) throws -> Value {
+    private func addConvolution(_ conv: Layer.Convolution, source: Value, sigmoid: Bool,
+                                sourceConverted: (Value) -> Void) throws -> Value {
         let label = "conv \(conv.name)"
         let k = conv.kernel, s = conv.stride, pad = k / 2
         let outHeight = (source.height + 2 * pad - k) / s + 1
@@ -242,6 +247,7 @@ public final class StyleNetwork {
             throw DNNLError(call: "dnnl_primitive_desc_query_md", context: label, status: -1)
         }
         let src = try converted(source, to: wantedSrc, label: label + " input layout")
+        if src.memory != source.memory { sourceConverted(src) }
 
         // Weights: copy the file's OIHW values in, reorder once into the conv's layout.
         let weightTensor = model.tensor(named: conv.weightName)!
