@@ -1,5 +1,4 @@
 import CDNNL
-import Foundation
 
 /// A `StyleModel` compiled into oneDNN primitives for one frame size: write a planar RGB frame
 /// into `input`, call `run()`, read the stylized planar RGB frame from `output`.
@@ -206,7 +205,7 @@ public final class StyleNetwork {
         let k = conv.kernel, s = conv.stride, pad = k / 2
         let outHeight = (source.height + 2 * pad - k) / s + 1
         let outWidth = (source.width + 2 * pad - k) / s + 1
-        var srcMD = try memoryDescriptor(source.dims, source.channels == 3 && ProcessInfo.processInfo.environment["VS_NCHW"] != nil ? dnnl_nchw : dnnl_format_tag_any)
+        var srcMD = try memoryDescriptor(source.dims, dnnl_format_tag_any)
         var weightsMD = try memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_format_tag_any)
         var biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
         var dstMD = try memoryDescriptor([1, conv.outChannels, outHeight, outWidth], dnnl_format_tag_any)
