@@ -3,8 +3,9 @@ import CDNNL
 /// Owns a oneDNN engine, stream, and every primitive and memory object of one built network,
 /// and records the ordered primitive calls that make up one forward pass.
 ///
-/// Keeping ownership in one place means `StyleNetwork.deinit` frees everything in one sweep and
-/// a build that throws halfway leaks nothing (this object's deinit runs either way). `execute()`
+/// Keeping ownership in one place (host frame buffers included) means everything is freed in one
+/// sweep when the network goes, and a build that throws halfway neither leaks nor double-frees
+/// (this deinit runs exactly once either way). `execute()`
 /// walks prebuilt argument arrays, so a forward pass allocates nothing on the Swift heap.
 final class DNNLGraph {
     /// One primitive call with its argument list (allocated once, at build time).
