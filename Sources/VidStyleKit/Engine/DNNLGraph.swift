@@ -1,0 +1,165 @@
+import CDNNL
+
+/// Owns a oneDNN engine, stream, and every primitive and memory object of one built network,
+/// and records the ordered primitive calls that make up one forward pass.
+///
+/// Keeping ownership in one place (host frame buffers included) means everything is freed in one
+/// sweep when the network goes, and a build that throws halfway neither leaks nor double-frees
+/// (this deinit runs exactly once either way). `execute()`
+/// walks prebuilt argument arrays, so a forward pass allocates nothing on the Swift heap.
+final class DNNLGraph {
+    /// One primitive call with its argument list (allocated once, at build time).
+    struct Step {
+        let primitive: dnnl_primitive_t
+        let args: UnsafeMutablePointer<dnnl_exec_arg_t>
+        let count: Int32
+        let label: String
+    }
+
+    private(set) var engine: dnnl_engine_t?
+    private(set) var stream: dnnl_stream_t?
+    private var primitives: [dnnl_primitive_t] = []
+    private var memories: [dnnl_memory_t] = []
+    private var argBuffers: [UnsafeMutablePointer<dnnl_exec_arg_t>] = []
+    private var hostBuffers: [UnsafeMutableRawPointer] = []
+    private(set) var steps: [Step] = []
+
+    init() throws {
+        var engine: dnnl_engine_t?
+        try dnnlCheck(dnnl_engine_create(&engine, dnnl_cpu, 0), "dnnl_engine_create", "the CPU engine")
+        self.engine = engine
+        var stream: dnnl_stream_t?
+        try dnnlCheck(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "dnnl_stream_create", "the CPU stream")
+        self.stream = stream
+    }
+
+    deinit {
+        for buffer in argBuffers { buffer.deallocate() }
+        for buffer in hostBuffers { buffer.deallocate() }
+        for primitive in primitives { dnnl_primitive_destroy(primitive) }
+        for memory in memories { dnnl_memory_destroy(memory) }
+        if let stream { dnnl_stream_destroy(stream) }
+        if let engine { dnnl_engine_destroy(engine) }
+    }
+
+    /// A zeroed, 64-byte aligned float buffer that lives as long as the graph.
+    func hostBuffer(count: Int) -> UnsafeMutablePointer<Float> {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
+        hostBuffers.append(raw)
+        let buffer = raw.bindMemory(to: Float.self, capacity: max(1, count))
+        buffer.initialize(repeating: 0, count: max(1, count))
+        return buffer
+    }
+
+    /// A memory object with this descriptor; oneDNN allocates the buffer unless `handle` is given
+    /// (then the caller keeps the buffer alive for the graph's lifetime).
+    func memory(_ md: dnnl_memory_desc_t, handle: UnsafeMutableRawPointer? = nil, _ context: @autoclosure () -> String) throws -> dnnl_memory_t {
+        var md = md
+        var memory: dnnl_memory_t?
+        try dnnlCheck(dnnl_memory_create(&memory, &md, engine, handle ?? vs_dnnl_memory_allocate()), "dnnl_memory_create", context())
+        guard let memory else { throw DNNLError(call: "dnnl_memory_create", context: context(), status: -1) }
+        memories.append(memory)
+        return memory
+    }
+
+    /// The buffer behind a memory object.
+    func handle(of memory: dnnl_memory_t) throws -> UnsafeMutableRawPointer {
+        var pointer: UnsafeMutableRawPointer?
+        try dnnlCheck(dnnl_memory_get_data_handle(memory, &pointer), "dnnl_memory_get_data_handle", "a buffer")
+        guard let pointer else { throw DNNLError(call: "dnnl_memory_get_data_handle", context: "a buffer", status: -1) }
+        return pointer
+    }
+
+    /// A primitive descriptor for an op descriptor; the caller destroys it (`destroy(pd)`).
+    func primitiveDescriptor<Op>(_ op: Op, attr: dnnl_primitive_attr_t? = nil, _ context: @autoclosure () -> String) throws -> dnnl_primitive_desc_t {
+        var op = op
+        var pd: dnnl_primitive_desc_t?
+        let status = withUnsafePointer(to: &op) { pointer in
+            dnnl_primitive_desc_create(&pd, UnsafeRawPointer(pointer), attr, engine, nil)
+        }
+        try dnnlCheck(status, "dnnl_primitive_desc_create", context())
+        guard let pd else { throw DNNLError(call: "dnnl_primitive_desc_create", context: context(), status: -1) }
+        return pd
+    }
+
+    /// The memory descriptor a primitive descriptor wants for an execution argument, or nil when
+    /// it does not use that argument.
+    func argumentDescriptor(_ pd: dnnl_primitive_desc_t, _ arg: Int32) -> dnnl_memory_desc_t? {
+        guard let md = dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, arg), md.pointee.ndims > 0 else { return nil }
+        return md.pointee
+    }
+
+    /// Creates the primitive for `pd` (the graph owns it; `pd` may be destroyed afterwards).
+    func primitive(_ pd: dnnl_primitive_desc_t, _ context: @autoclosure () -> String) throws -> dnnl_primitive_t {
+        var primitive: dnnl_primitive_t?
+        try dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create", context())
+        guard let primitive else { throw DNNLError(call: "dnnl_primitive_create", context: context(), status: -1) }
+        primitives.append(primitive)
+        return primitive
+    }
+
+    /// Appends a call of `primitive` with these arguments to the forward pass.
+    func append(_ primitive: dnnl_primitive_t, _ args: [(Int32, dnnl_memory_t)], label: String) {
+        let buffer = UnsafeMutablePointer<dnnl_exec_arg_t>.allocate(capacity: args.count)
+        for (i, (arg, memory)) in args.enumerated() {
+            buffer[i] = dnnl_exec_arg_t(arg: arg, memory: memory)
+        }
+        argBuffers.append(buffer)
+        steps.append(Step(primitive: primitive, args: buffer, count: Int32(args.count), label: label))
+    }
+
+    /// A reorder primitive from `source` to `destination` (both descriptors of the same logical tensor).
+    func reorderPrimitive(from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t, _ context: @autoclosure () -> String) throws -> dnnl_primitive_t {
+        var source = source, destination = destination
+        var pd: dnnl_primitive_desc_t?
+        try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &source, engine, &destination, engine, nil),
+                      "dnnl_reorder_primitive_desc_create", context())
+        guard let pd else { throw DNNLError(call: "dnnl_reorder_primitive_desc_create", context: context(), status: -1) }
+        defer { dnnl_primitive_desc_destroy(pd) }
+        return try primitive(pd, context())
+    }
+
+    /// Runs a primitive right now (used once at build time, e.g. to reorder weights).
+    func executeNow(_ primitive: dnnl_primitive_t, _ args: [(Int32, dnnl_memory_t)], _ context: @autoclosure () -> String) throws {
+        let list = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
+        try list.withUnsafeBufferPointer { buffer in
+            try dnnlCheck(dnnl_primitive_execute(primitive, stream, Int32(buffer.count), buffer.baseAddress),
+                          "dnnl_primitive_execute", context())
+        }
+        try dnnlCheck(dnnl_stream_wait(stream), "dnnl_stream_wait", context())
+    }
+
+    /// Runs every recorded step in order and waits for the stream. Allocates nothing.
+    func execute() throws {
+        for step in steps {
+            let status = dnnl_primitive_execute(step.primitive, stream, step.count, step.args)
+            if status != dnnl_success {
+                throw DNNLError(call: "dnnl_primitive_execute", context: step.label, status: Int(status.rawValue))
+            }
+        }
+        try dnnlCheck(dnnl_stream_wait(stream), "dnnl_stream_wait", "the forward pass")
+    }
+}
+
+/// A plain memory descriptor for `dims` in the given layout (`dnnl_format_tag_any` lets a
+/// primitive choose).
+func memoryDescriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) throws -> dnnl_memory_desc_t {
+    var md = dnnl_memory_desc_t()
+    let dims64 = dims.map { Int64($0) }
+    try dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims64, dnnl_f32, tag),
+                  "dnnl_memory_desc_init_by_tag", "a tensor of shape \(dims)")
+    return md
+}
+
+/// A memory descriptor for `dims` with explicit element strides.
+func memoryDescriptor(_ dims: [Int], strides: [Int]) throws -> dnnl_memory_desc_t {
+    var md = dnnl_memory_desc_t()
+    try dnnlCheck(dnnl_memory_desc_init_by_strides(&md, Int32(dims.count), dims.map { Int64($0) }, dnnl_f32, strides.map { Int64($0) }),
+                  "dnnl_memory_desc_init_by_strides", "a tensor of shape \(dims)")
+    return md
+}
+
+func sameLayout(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
+    var a = a, b = b
+    return dnnl_memory_desc_equal(&a, &b) != 0
+}

@@ -1,0 +1,397 @@
+import CDNNL
+
+/// A `StyleModel` compiled into oneDNN primitives for one frame size: write a planar RGB frame
+/// into `input`, call `run()`, read the stylized planar RGB frame from `output`.
+///
+/// Everything that can be done once is done in `init` (DESIGN.md: oneDNN is the fastest engine
+/// measured here, but only when its primitives and weight layouts are prepared ahead): every
+/// primitive is created for this size, convolutions pick their preferred blocked layout
+/// (`format_tag_any`) and their weights are reordered into it once, and the style blend is
+/// folded into the norms' scale/shift once per `setStyleWeights`, not per frame. `run()` then
+/// only executes the prepared primitives and allocates nothing on the Swift heap.
+///
+/// Instance norm runs as oneDNN batch normalization on a single image in inference mode without
+/// global statistics, which computes each frame's own mean and biased variance per channel, with
+/// scale, shift and (where the layer has it) ReLU fused. Residual adds are binary adds, nearest
+/// upsampling is a resampling primitive, a sigmoid right after a convolution is fused into it as a
+/// post-op (it commutes with a following pixel shuffle), and a final pixel shuffle is done while
+/// copying to `output`.
+///
+/// Not `Sendable`: it owns mutable C state and is meant to be owned by one actor or thread.
+/// oneDNN parallelizes each primitive over the machine's cores with OpenMP.
+public final class StyleNetwork {
+    /// The model this network was built from.
+    public let model: StyleModel
+    /// Frame width and height in pixels (multiples of `model.inputMultiple`).
+    public let width: Int
+    public let height: Int
+    /// Planar float input `[3][height][width]`, RGB in 0...1. Write a frame here before `run()`.
+    public let input: UnsafeMutablePointer<Float>
+    /// Planar float output `[3][height][width]`, RGB in 0...1, valid after `run()`.
+    public var output: UnsafePointer<Float> { UnsafePointer(outputBuffer) }
+    /// The style weights currently folded into the norms.
+    public private(set) var styleWeights: [Float]
+
+    /// Whether 3x3 stride-1 convolutions may use oneDNN's Winograd kernels (where oneDNN has
+    /// them; others stay direct).
+    public let useWinograd: Bool
+
+    private let outputBuffer: UnsafeMutablePointer<Float>
+    private let graph: DNNLGraph
+    /// Each norm's scale and shift buffers (oneDNN memory) and the per-style rows to blend.
+    private var normBindings: [NormBinding] = []
+    /// When the network ends in a pixel shuffle, the planar pre-shuffle result and the factor.
+    private var finalShuffle: (source: UnsafePointer<Float>, factor: Int)?
+
+    private struct NormBinding {
+        let channels: Int
+        let scale: UnsafeMutablePointer<Float>
+        let shift: UnsafeMutablePointer<Float>
+        let scaleRows: [Float]
+        let shiftRows: [Float]
+    }
+
+    /// A tensor flowing through the graph while it is being built.
+    private struct Value {
+        let memory: dnnl_memory_t
+        let md: dnnl_memory_desc_t
+        let channels: Int
+        let height: Int
+        let width: Int
+        var dims: [Int] { [1, channels, height, width] }
+    }
+
+    /// Builds every primitive for frames of `width` x `height`. Throws `NetworkError` for a size
+    /// that is not a positive multiple of `model.inputMultiple`, `DNNLError` if oneDNN fails.
+    /// The styles start as a one-hot choice of style 0.
+    public init(model: StyleModel, width: Int, height: Int, useWinograd: Bool = true) throws {
+        let multiple = model.inputMultiple
+        guard width > 0, height > 0, width % multiple == 0, height % multiple == 0 else {
+            throw NetworkError.sizeNotMultiple(width: width, height: height, multiple: multiple)
+        }
+        self.model = model
+        self.useWinograd = useWinograd
+        self.width = width
+        self.height = height
+        let planeCount = 3 * width * height
+        // The graph owns the host buffers too, so a build that throws part-way frees everything
+        // exactly once, whether or not this object's deinit runs.
+        graph = try DNNLGraph()
+        input = graph.hostBuffer(count: planeCount)
+        outputBuffer = graph.hostBuffer(count: planeCount)
+        styleWeights = (0..<model.styles.count).map { $0 == 0 ? 1 : 0 }
+        try build()
+        try setStyleWeights(styleWeights)
+    }
+
+    /// Blends the styles: each norm's scale and shift become `sum(weights[s] * row[s])`.
+    /// Call it when the user changes the style mix, not per frame. Throws `NetworkError` unless
+    /// there is exactly one finite weight per style.
+    public func setStyleWeights(_ weights: [Float]) throws {
+        guard weights.count == model.styles.count else {
+            throw NetworkError.styleWeightCount(expected: model.styles.count, got: weights.count)
+        }
+        if let bad = weights.firstIndex(where: { !$0.isFinite }) { throw NetworkError.styleWeightNotFinite(index: bad) }
+        for binding in normBindings {
+            let c = binding.channels
+            for channel in 0..<c {
+                var scale: Float = 0, shift: Float = 0
+                for (style, weight) in weights.enumerated() where weight != 0 {
+                    scale += weight * binding.scaleRows[style * c + channel]
+                    shift += weight * binding.shiftRows[style * c + channel]
+                }
+                binding.scale[channel] = scale
+                binding.shift[channel] = shift
+            }
+        }
+        styleWeights = weights
+    }
+
+    /// Stylizes the frame in `input` into `output`. Allocates nothing on the Swift heap.
+    public func run() throws {
+        try graph.execute()
+        if let (source, factor) = finalShuffle {
+            Self.pixelShuffle(source, into: outputBuffer, channels: 3, height: height, width: width, factor: factor)
+        }
+    }
+
+    // MARK: - Building
+
+    private func build() throws {
+        var ops = model.layers
+        // An elementwise sigmoid commutes with upsampling and pixel shuffles; move it next to the
+        // convolution before them so it can be fused as a post-op.
+        var moved = true
+        while moved {
+            moved = false
+            for i in ops.indices.dropFirst() where ops[i] == .sigmoid {
+                switch ops[i - 1] {
+                case .upsample, .pixelShuffle:
+                    ops.swapAt(i - 1, i)
+                    moved = true
+                default: break
+                }
+            }
+        }
+        var deferredShuffle: Int?
+        if case .pixelShuffle(let factor)? = ops.last {
+            deferredShuffle = factor
+            ops.removeLast()
+        }
+
+        let inputMD = try memoryDescriptor([1, 3, height, width], dnnl_nchw)
+        var current = Value(memory: try graph.memory(inputMD, handle: UnsafeMutableRawPointer(input), "the input frame"),
+                            md: inputMD, channels: 3, height: height, width: width)
+        var stack: [Value] = []
+        func isSaved(_ value: Value) -> Bool { stack.contains { $0.memory == value.memory } }
+
+        var i = 0
+        while i < ops.count {
+            switch ops[i] {
+            case .conv(let conv):
+                let fuseSigmoid = i + 1 < ops.count && ops[i + 1] == .sigmoid
+                current = try addConvolution(conv, source: current, sigmoid: fuseSigmoid) { converted in
+                    // A saved tensor converted for this conv is the same values: let the residual
+                    // add use the converted copy too rather than converting again.
+                    for j in stack.indices where stack[j].memory == current.memory { stack[j] = converted }
+                }
+                if fuseSigmoid { i += 1 }
+            case .norm(let norm):
+                current = try addNorm(norm, source: current, inPlace: !isSaved(current))
+            case .save:
+                stack.append(current)
+            case .add:
+                let saved = stack.removeLast()
+                current = try addSum(current, saved, inPlace: !isSaved(current))
+            case .upsample(let factor):
+                current = try addUpsample(current, factor: factor)
+            case .pixelShuffle(let factor):
+                current = try addPixelShuffle(current, factor: factor)
+            case .sigmoid:
+                current = try addSigmoid(current, inPlace: !isSaved(current))
+            }
+            i += 1
+        }
+
+        // Planar result: straight into `output`, or into a staging buffer for the final shuffle.
+        if let factor = deferredShuffle {
+            let stagingMD = try memoryDescriptor(current.dims, dnnl_nchw)
+            let staging = try graph.memory(stagingMD, "the output staging buffer")
+            try addReorder(current, to: staging, md: stagingMD, label: "output layout")
+            finalShuffle = (UnsafePointer(try graph.handle(of: staging).assumingMemoryBound(to: Float.self)), factor)
+        } else {
+            let outputMD = try memoryDescriptor(current.dims, dnnl_nchw)
+            let output = try graph.memory(outputMD, handle: UnsafeMutableRawPointer(outputBuffer), "the output frame")
+            try addReorder(current, to: output, md: outputMD, label: "output layout")
+        }
+    }
+
+    private func addReorder(_ value: Value, to memory: dnnl_memory_t, md: dnnl_memory_desc_t, label: String) throws {
+        let reorder = try graph.reorderPrimitive(from: value.md, to: md, label)
+        graph.append(reorder, [(vs_dnnl_arg_from(), value.memory), (vs_dnnl_arg_to(), memory)], label: label)
+    }
+
+    /// `value` in layout `md`: itself when it already is, else a reorder step into a new buffer.
+    private func converted(_ value: Value, to md: dnnl_memory_desc_t, label: String) throws -> Value {
+        if sameLayout(value.md, md) { return value }
+        let memory = try graph.memory(md, label)
+        try addReorder(value, to: memory, md: md, label: label)
+        return Value(memory: memory, md: md, channels: value.channels, height: value.height, width: value.width)
+    }
+
+    private func addConvolution(_ conv: Layer.Convolution, source: Value, sigmoid: Bool,
+                                sourceConverted: (Value) -> Void) throws -> Value {
+        let label = "conv \(conv.name)"
+        let k = conv.kernel, s = conv.stride, pad = k / 2
+        let outHeight = (source.height + 2 * pad - k) / s + 1
+        let outWidth = (source.width + 2 * pad - k) / s + 1
+        var srcMD = try memoryDescriptor(source.dims, dnnl_format_tag_any)
+        var weightsMD = try memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_format_tag_any)
+        var biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
+        var dstMD = try memoryDescriptor([1, conv.outChannels, outHeight, outWidth], dnnl_format_tag_any)
+        var desc = dnnl_convolution_desc_t()
+        let strides: [Int64] = [Int64(s), Int64(s)], padding: [Int64] = [Int64(pad), Int64(pad)]
+        func describe(_ algorithm: dnnl_alg_kind_t) throws {
+            let status = withUnsafePointer(to: &biasMD) { bias in
+                dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, algorithm,
+                                                   &srcMD, &weightsMD, conv.hasBias ? bias : nil, &dstMD,
+                                                   strides, padding, padding)
+            }
+            try dnnlCheck(status, "dnnl_convolution_forward_desc_init", label)
+        }
+
+        var attr: dnnl_primitive_attr_t?
+        try dnnlCheck(dnnl_primitive_attr_create(&attr), "dnnl_primitive_attr_create", label)
+        defer { dnnl_primitive_attr_destroy(attr) }
+        if sigmoid {
+            var postOps: dnnl_post_ops_t?
+            try dnnlCheck(dnnl_post_ops_create(&postOps), "dnnl_post_ops_create", label)
+            defer { dnnl_post_ops_destroy(postOps) }
+            try dnnlCheck(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_logistic, 0, 0), "dnnl_post_ops_append_eltwise", label)
+            try dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops", label)
+        }
+        let pd: dnnl_primitive_desc_t
+        if useWinograd && k == 3 && s == 1,
+           (try? describe(dnnl_convolution_winograd)) != nil,
+           let winograd = try? graph.primitiveDescriptor(desc, attr: attr, label) {
+            pd = winograd
+        } else {
+            try describe(dnnl_convolution_direct)
+            pd = try graph.primitiveDescriptor(desc, attr: attr, label)
+        }
+        defer { dnnl_primitive_desc_destroy(pd) }
+        guard let wantedSrc = graph.argumentDescriptor(pd, vs_dnnl_arg_src()),
+              let wantedWeights = graph.argumentDescriptor(pd, vs_dnnl_arg_weights()),
+              let wantedDst = graph.argumentDescriptor(pd, vs_dnnl_arg_dst()) else {
+            throw DNNLError(call: "dnnl_primitive_desc_query_md", context: label, status: -1)
+        }
+        let src = try converted(source, to: wantedSrc, label: label + " input layout")
+        if src.memory != source.memory { sourceConverted(src) }
+
+        // Weights: copy the file's OIHW values in, reorder once into the conv's layout.
+        let weightTensor = model.tensor(named: conv.weightName)!
+        let plainWeightsMD = try memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_oihw)
+        let plainWeights = try graph.memory(plainWeightsMD, label + " weights (file layout)")
+        try weightTensor.values.withUnsafeBytes { bytes in
+            try graph.handle(of: plainWeights).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        }
+        let weights: dnnl_memory_t
+        if sameLayout(plainWeightsMD, wantedWeights) {
+            weights = plainWeights
+        } else {
+            weights = try graph.memory(wantedWeights, label + " weights")
+            let reorder = try graph.reorderPrimitive(from: plainWeightsMD, to: wantedWeights, label + " weights")
+            try graph.executeNow(reorder, [(vs_dnnl_arg_from(), plainWeights), (vs_dnnl_arg_to(), weights)], label + " weights")
+        }
+        let dst = try graph.memory(wantedDst, label + " output")
+        var args: [(Int32, dnnl_memory_t)] = [(vs_dnnl_arg_src(), src.memory), (vs_dnnl_arg_weights(), weights), (vs_dnnl_arg_dst(), dst)]
+        if conv.hasBias {
+            let bias = try graph.memory(biasMD, label + " bias")
+            try model.tensor(named: conv.biasName)!.values.withUnsafeBytes { bytes in
+                try graph.handle(of: bias).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            }
+            args.append((vs_dnnl_arg_bias(), bias))
+        }
+        graph.append(try graph.primitive(pd, label), args, label: label)
+        return Value(memory: dst, md: wantedDst, channels: conv.outChannels, height: outHeight, width: outWidth)
+    }
+
+    private func addNorm(_ norm: Layer.Normalization, source: Value, inPlace: Bool) throws -> Value {
+        let label = "norm \(norm.name)"
+        var dataMD = source.md
+        var flags = dnnl_use_scale.rawValue | dnnl_use_shift.rawValue
+        if norm.relu { flags |= dnnl_fuse_norm_relu.rawValue }
+        var desc = dnnl_batch_normalization_desc_t()
+        try dnnlCheck(dnnl_batch_normalization_forward_desc_init(&desc, dnnl_forward_inference, &dataMD, Layer.normEpsilon, flags),
+                      "dnnl_batch_normalization_forward_desc_init", label)
+        let pd = try graph.primitiveDescriptor(desc, label)
+        defer { dnnl_primitive_desc_destroy(pd) }
+        guard let scaleMD = graph.argumentDescriptor(pd, vs_dnnl_arg_scale()),
+              let shiftMD = graph.argumentDescriptor(pd, vs_dnnl_arg_shift()),
+              let dstMD = graph.argumentDescriptor(pd, vs_dnnl_arg_dst()) else {
+            throw DNNLError(call: "dnnl_primitive_desc_query_md", context: label, status: -1)
+        }
+        let scale = try graph.memory(scaleMD, label + " scale")
+        let shift = try graph.memory(shiftMD, label + " shift")
+        let dst = inPlace && sameLayout(dstMD, source.md) ? source.memory : try graph.memory(dstMD, label + " output")
+        var args: [(Int32, dnnl_memory_t)] = [(vs_dnnl_arg_src(), source.memory), (vs_dnnl_arg_dst(), dst),
+                                              (vs_dnnl_arg_scale(), scale), (vs_dnnl_arg_shift(), shift)]
+        for arg in [vs_dnnl_arg_mean(), vs_dnnl_arg_variance(), vs_dnnl_arg_workspace()] {
+            if let md = graph.argumentDescriptor(pd, arg) {
+                args.append((arg, try graph.memory(md, label + " statistics")))
+            }
+        }
+        graph.append(try graph.primitive(pd, label), args, label: label)
+        normBindings.append(NormBinding(channels: norm.channels,
+                                        scale: try graph.handle(of: scale).assumingMemoryBound(to: Float.self),
+                                        shift: try graph.handle(of: shift).assumingMemoryBound(to: Float.self),
+                                        scaleRows: model.tensor(named: norm.scaleName)!.values,
+                                        shiftRows: model.tensor(named: norm.shiftName)!.values))
+        return Value(memory: dst, md: dstMD, channels: source.channels, height: source.height, width: source.width)
+    }
+
+    private func addSum(_ current: Value, _ saved: Value, inPlace: Bool) throws -> Value {
+        let label = "residual add"
+        let other = try converted(saved, to: current.md, label: label + " layout")
+        var a = current.md, b = other.md, dstMD = current.md
+        var desc = dnnl_binary_desc_t()
+        try dnnlCheck(dnnl_binary_desc_init(&desc, dnnl_binary_add, &a, &b, &dstMD), "dnnl_binary_desc_init", label)
+        let pd = try graph.primitiveDescriptor(desc, label)
+        defer { dnnl_primitive_desc_destroy(pd) }
+        let dst = inPlace ? current.memory : try graph.memory(dstMD, label + " output")
+        graph.append(try graph.primitive(pd, label),
+                     [(vs_dnnl_arg_src(), current.memory), (vs_dnnl_arg_src_1(), other.memory), (vs_dnnl_arg_dst(), dst)],
+                     label: label)
+        return Value(memory: dst, md: dstMD, channels: current.channels, height: current.height, width: current.width)
+    }
+
+    private func addUpsample(_ source: Value, factor: Int) throws -> Value {
+        let label = "upsample x\(factor)"
+        let outHeight = source.height * factor, outWidth = source.width * factor
+        var srcMD = source.md
+        var dstMD = try memoryDescriptor([1, source.channels, outHeight, outWidth], dnnl_format_tag_any)
+        var desc = dnnl_resampling_desc_t()
+        let factors: [Float] = [Float(factor), Float(factor)]
+        try dnnlCheck(dnnl_resampling_forward_desc_init(&desc, dnnl_forward_inference, dnnl_resampling_nearest, factors, &srcMD, &dstMD),
+                      "dnnl_resampling_forward_desc_init", label)
+        let pd = try graph.primitiveDescriptor(desc, label)
+        defer { dnnl_primitive_desc_destroy(pd) }
+        guard let wantedDst = graph.argumentDescriptor(pd, vs_dnnl_arg_dst()) else {
+            throw DNNLError(call: "dnnl_primitive_desc_query_md", context: label, status: -1)
+        }
+        let dst = try graph.memory(wantedDst, label + " output")
+        graph.append(try graph.primitive(pd, label), [(vs_dnnl_arg_src(), source.memory), (vs_dnnl_arg_dst(), dst)], label: label)
+        return Value(memory: dst, md: wantedDst, channels: source.channels, height: outHeight, width: outWidth)
+    }
+
+    /// A pixel shuffle inside the network: a strided reorder from a planar view
+    /// [1, C, H, r, W, r] of the input (channel c*r*r + i*r + j) to the planar output.
+    private func addPixelShuffle(_ source: Value, factor r: Int) throws -> Value {
+        let label = "pixel_shuffle x\(r)"
+        let planar = try converted(source, to: try memoryDescriptor(source.dims, dnnl_nchw), label: label + " input layout")
+        let c = source.channels / (r * r), h = source.height, w = source.width
+        let dims = [1, c, h, r, w, r]
+        let viewMD = try memoryDescriptor(dims, strides: [source.channels * h * w, r * r * h * w, w, r * h * w, 1, h * w])
+        let denseMD = try memoryDescriptor(dims, dnnl_abcdef)
+        let dense = try graph.memory(denseMD, label + " output")
+        let view = try graph.memory(viewMD, handle: try graph.handle(of: planar.memory), label + " view")
+        let reorder = try graph.reorderPrimitive(from: viewMD, to: denseMD, label)
+        graph.append(reorder, [(vs_dnnl_arg_from(), view), (vs_dnnl_arg_to(), dense)], label: label)
+        let outMD = try memoryDescriptor([1, c, h * r, w * r], dnnl_nchw)
+        let out = try graph.memory(outMD, handle: try graph.handle(of: dense), label + " output view")
+        return Value(memory: out, md: outMD, channels: c, height: h * r, width: w * r)
+    }
+
+    private func addSigmoid(_ source: Value, inPlace: Bool) throws -> Value {
+        let label = "sigmoid"
+        var dataMD = source.md
+        var desc = dnnl_eltwise_desc_t()
+        try dnnlCheck(dnnl_eltwise_forward_desc_init(&desc, dnnl_forward_inference, dnnl_eltwise_logistic, &dataMD, 0, 0),
+                      "dnnl_eltwise_forward_desc_init", label)
+        let pd = try graph.primitiveDescriptor(desc, label)
+        defer { dnnl_primitive_desc_destroy(pd) }
+        let dst = inPlace ? source.memory : try graph.memory(source.md, label + " output")
+        graph.append(try graph.primitive(pd, label), [(vs_dnnl_arg_src(), source.memory), (vs_dnnl_arg_dst(), dst)], label: label)
+        return Value(memory: dst, md: source.md, channels: source.channels, height: source.height, width: source.width)
+    }
+
+    /// Depth-to-space from planar `[channels*f*f][height/f][width/f]` to planar
+    /// `[channels][height][width]` in PyTorch's order.
+    static func pixelShuffle(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>,
+                             channels: Int, height: Int, width: Int, factor f: Int) {
+        let inHeight = height / f, inWidth = width / f
+        let inPlane = inHeight * inWidth
+        for c in 0..<channels {
+            for i in 0..<f {
+                for j in 0..<f {
+                    let plane = source + ((c * f + i) * f + j) * inPlane
+                    for y in 0..<inHeight {
+                        let from = plane + y * inWidth
+                        let to = destination + (c * height + y * f + i) * width + j
+                        for x in 0..<inWidth { to[x * f] = from[x] }
+                    }
+                }
+            }
+        }
+    }
+}

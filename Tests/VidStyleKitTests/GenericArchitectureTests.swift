@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+@testable import VidStyleKit
+
+/// The engine builds its graph from the architecture in the file, so paths the shipped
+/// architecture does not use (a pixel shuffle mid-network, a sigmoid that cannot be fused, a norm
+/// on a saved tensor, a residual add right after a norm, upsampling before a strided conv) are
+/// checked here against a deliberately naive Swift reference implementation.
+@Suite("Generic architectures")
+struct GenericArchitectureTests {
+    static var layers: [[String: Any]] { [
+        ["op": "conv", "name": "a", "in": 3, "out": 8, "kernel": 3, "stride": 1, "bias": true],
+        ["op": "save"],
+        ["op": "norm", "name": "n1", "channels": 8, "relu": true],
+        ["op": "add"],
+        ["op": "pixel_shuffle", "factor": 2],
+        ["op": "sigmoid"],
+        ["op": "conv", "name": "b", "in": 2, "out": 12, "kernel": 3, "stride": 2, "bias": false],
+        ["op": "norm", "name": "n2", "channels": 12, "relu": false],
+        ["op": "upsample", "factor": 2],
+        ["op": "conv", "name": "c", "in": 12, "out": 6, "kernel": 3, "stride": 2, "bias": false],
+        ["op": "conv", "name": "d", "in": 6, "out": 3, "kernel": 1, "stride": 1, "bias": true],
+        ["op": "sigmoid"],
+    ] }
+
+    @Test(arguments: [true, false])
+    func matchesNaiveReference(useWinograd: Bool) throws {
+        var generator = SplitMix(seed: 42)
+        var tensors: [String: (shape: [Int], values: [Float])] = [:]
+        func random(_ name: String, _ shape: [Int], scale: Float, offset: Float = 0) {
+            tensors[name] = (shape, (0..<shape.reduce(1, *)).map { _ in offset + scale * generator.nextSigned() })
+        }
+        random("a.weight", [8, 3, 3, 3], scale: 0.4); random("a.bias", [8], scale: 0.1)
+        random("n1.scale", [2, 8], scale: 0.3, offset: 1); random("n1.shift", [2, 8], scale: 0.2)
+        random("b.weight", [12, 2, 3, 3], scale: 0.4)
+        random("n2.scale", [2, 12], scale: 0.3, offset: 1); random("n2.shift", [2, 12], scale: 0.2)
+        random("c.weight", [6, 12, 3, 3], scale: 0.2)
+        random("d.weight", [3, 6, 1, 1], scale: 0.5); random("d.bias", [3], scale: 0.1)
+
+        let url = try Fixtures.temporaryFile(Self.modelFile(tensors))
+        let model = try StyleModel.load(contentsOf: url)
+        let (width, height) = (12, 8)
+        let input = (0..<(3 * width * height)).map { _ in 0.5 + 0.5 * generator.nextSigned() }
+        let weights: [Float] = [0.3, 0.7]
+
+        let network = try StyleNetwork(model: model, width: width, height: height, useWinograd: useWinograd)
+        try network.setStyleWeights(weights)
+        input.withUnsafeBufferPointer { network.input.update(from: $0.baseAddress!, count: $0.count) }
+        try network.run()
+        let actual = Array(UnsafeBufferPointer(start: network.output, count: input.count))
+
+        let expected = Reference.forward(layers: model.layers, tensors: model.tensors, input: input,
+                                         width: width, height: height, styleWeights: weights)
+        var diff = 0.0, norm = 0.0
+        for i in expected.indices {
+            diff += Double(actual[i] - expected[i]) * Double(actual[i] - expected[i])
+            norm += Double(expected[i]) * Double(expected[i])
+        }
+        let error = (diff / norm).squareRoot()
+        print("generic architecture relative L2 error: \(error)")
+        #expect(error <= 1e-4)
+    }
+
+    static func modelFile(_ tensors: [String: (shape: [Int], values: [Float])]) -> Data {
+        var header: [String: Any] = [:]
+        var data = Data()
+        for name in tensors.keys.sorted() {
+            let (shape, values) = tensors[name]!
+            let bytes = Fixtures.floatBytes(values)
+            header[name] = ["dtype": "F32", "shape": shape, "data_offsets": [data.count, data.count + bytes.count]]
+            data.append(bytes)
+        }
+        let architecture: [String: Any] = ["name": "generic-test", "format_version": 1, "input_multiple": 4, "layers": layers]
+        let styles = (0..<2).map { ["index": $0, "name": "s\($0)", "painter": "p", "painting": "q", "image": "i.jpg"] as [String: Any] }
+        func json(_ object: Any) -> String { String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self) }
+        header["__metadata__"] = ["vidstyle.architecture": json(architecture), "vidstyle.styles": json(styles),
+                                  "vidstyle.training": "{}"]
+        return Fixtures.assemble(header: header, data: data)
+    }
+}
+
+/// Deterministic pseudo-random numbers so the test is reproducible.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in -1...1.
+    mutating func nextSigned() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
+}
+
+/// A direct, loop-by-loop transcription of architecture.py's forward pass (planar, N = 1).
+enum Reference {
+    struct Image { var c: Int; var h: Int; var w: Int; var v: [Float] }
+
+    static func forward(layers: [Layer], tensors: [String: Tensor], input: [Float], width: Int, height: Int,
+                        styleWeights: [Float]) -> [Float] {
+        var x = Image(c: 3, h: height, w: width, v: input)
+        var saved: [Image] = []
+        for layer in layers {
+            switch layer {
+            case .conv(let conv):
+                let weight = tensors[conv.weightName]!.values
+                let bias = conv.hasBias ? tensors[conv.biasName]!.values : nil
+                let k = conv.kernel, s = conv.stride, p = k / 2
+                let oh = (x.h + 2 * p - k) / s + 1, ow = (x.w + 2 * p - k) / s + 1
+                var out = [Float](repeating: 0, count: conv.outChannels * oh * ow)
+                for o in 0..<conv.outChannels { for y in 0..<oh { for xx in 0..<ow {
+                    var sum: Double = Double(bias?[o] ?? 0)
+                    for i in 0..<conv.inChannels { for ky in 0..<k { for kx in 0..<k {
+                        let iy = y * s + ky - p, ix = xx * s + kx - p
+                        guard iy >= 0, iy < x.h, ix >= 0, ix < x.w else { continue }
+                        sum += Double(weight[((o * conv.inChannels + i) * k + ky) * k + kx]) * Double(x.v[(i * x.h + iy) * x.w + ix])
+                    } } }
+                    out[(o * oh + y) * ow + xx] = Float(sum)
+                } } }
+                x = Image(c: conv.outChannels, h: oh, w: ow, v: out)
+            case .norm(let norm):
+                let scales = tensors[norm.scaleName]!.values, shifts = tensors[norm.shiftName]!.values
+                let plane = x.h * x.w
+                for c in 0..<x.c {
+                    var scale: Float = 0, shift: Float = 0
+                    for (s, weight) in styleWeights.enumerated() {
+                        scale += weight * scales[s * x.c + c]
+                        shift += weight * shifts[s * x.c + c]
+                    }
+                    let values = x.v[(c * plane)..<((c + 1) * plane)].map(Double.init)
+                    let mean = values.reduce(0, +) / Double(plane)
+                    let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(plane)
+                    for i in 0..<plane {
+                        var y = Float((values[i] - mean) / (variance + Double(Layer.normEpsilon)).squareRoot()) * scale + shift
+                        if norm.relu { y = max(0, y) }
+                        x.v[c * plane + i] = y
+                    }
+                }
+            case .save:
+                saved.append(x)
+            case .add:
+                let other = saved.removeLast()
+                for i in x.v.indices { x.v[i] += other.v[i] }
+            case .upsample(let f):
+                var out = [Float](repeating: 0, count: x.c * x.h * f * x.w * f)
+                for c in 0..<x.c { for y in 0..<(x.h * f) { for xx in 0..<(x.w * f) {
+                    out[(c * x.h * f + y) * x.w * f + xx] = x.v[(c * x.h + y / f) * x.w + xx / f]
+                } } }
+                x = Image(c: x.c, h: x.h * f, w: x.w * f, v: out)
+            case .pixelShuffle(let f):
+                let oc = x.c / (f * f), oh = x.h * f, ow = x.w * f
+                var out = [Float](repeating: 0, count: x.v.count)
+                for c in 0..<oc { for y in 0..<oh { for xx in 0..<ow {
+                    let source = c * f * f + (y % f) * f + xx % f
+                    out[(c * oh + y) * ow + xx] = x.v[(source * x.h + y / f) * x.w + xx / f]
+                } } }
+                x = Image(c: oc, h: oh, w: ow, v: out)
+            case .sigmoid:
+                x.v = x.v.map { 1 / (1 + exp(-$0)) }
+            }
+        }
+        return x.v
+    }
+}

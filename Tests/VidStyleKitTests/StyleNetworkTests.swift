@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import VidStyleKit
+
+@Suite("StyleNetwork")
+struct StyleNetworkTests {
+    /// The PyTorch reference (tools/make_fixtures.py) for the tiny model at 28x20 with style
+    /// weights [0.2, 0, 0.8] must be reproduced to a relative L2 error of 1e-4.
+    @Test(arguments: [true, false])
+    func matchesPyTorchReference(useWinograd: Bool) throws {
+        let model = try StyleModel.load(contentsOf: Fixtures.tinyModel)
+        let golden = try SafetensorsFile(contentsOf: Fixtures.golden)
+        let input = try #require(try golden.floats(named: "input"))
+        let weights = try #require(try golden.floats(named: "style_weights"))
+        let expected = try #require(try golden.floats(named: "output"))
+        #expect(golden.entries["input"]?.shape == [1, 3, 20, 28])
+        #expect(weights == [0.2, 0, 0.8])
+
+        let network = try StyleNetwork(model: model, width: 28, height: 20, useWinograd: useWinograd)
+        try network.setStyleWeights(weights)
+        input.withUnsafeBufferPointer { network.input.update(from: $0.baseAddress!, count: $0.count) }
+        try network.run()
+        let actual = Array(UnsafeBufferPointer(start: network.output, count: expected.count))
+        let error = relativeL2(actual, expected)
+        print("golden relative L2 error (Winograd allowed: \(useWinograd)): \(error)")
+        #expect(error <= 1e-4)
+
+        // Running again on the same input gives the same output (no state leaks between frames).
+        try network.run()
+        let again = Array(UnsafeBufferPointer(start: network.output, count: expected.count))
+        #expect(relativeL2(again, actual) < 1e-6)
+    }
+
+    /// A one-hot style must give a different picture from the blend, and blending must be linear
+    /// in the norm parameters (changing weights back restores the reference).
+    @Test func styleWeightsChangeTheOutput() throws {
+        let model = try StyleModel.load(contentsOf: Fixtures.tinyModel)
+        let golden = try SafetensorsFile(contentsOf: Fixtures.golden)
+        let input = try #require(try golden.floats(named: "input"))
+        let expected = try #require(try golden.floats(named: "output"))
+        let network = try StyleNetwork(model: model, width: 28, height: 20)
+        input.withUnsafeBufferPointer { network.input.update(from: $0.baseAddress!, count: $0.count) }
+
+        try network.setStyleWeights([0, 1, 0])
+        try network.run()
+        let oneHot = Array(UnsafeBufferPointer(start: network.output, count: expected.count))
+        let difference = relativeL2(oneHot, expected)
+        print("one-hot style 1 vs blend relative difference: \(difference)")
+        #expect(difference > 0.01)
+        #expect(oneHot.allSatisfy { $0 >= 0 && $0 <= 1 })
+
+        try network.setStyleWeights([0.2, 0, 0.8])
+        try network.run()
+        let blended = Array(UnsafeBufferPointer(start: network.output, count: expected.count))
+        #expect(relativeL2(blended, expected) <= 1e-4)
+    }
+
+    @Test func refusesSizesThatAreNotMultiplesOfTheInputMultiple() throws {
+        let model = try StyleModel.load(contentsOf: Fixtures.tinyModel)
+        #expect(model.inputMultiple == 4)
+        for (width, height) in [(30, 20), (28, 22), (0, 20), (28, -4)] {
+            do {
+                _ = try StyleNetwork(model: model, width: width, height: height)
+                Issue.record("\(width)x\(height) was accepted")
+            } catch let error as NetworkError {
+                #expect(error == .sizeNotMultiple(width: width, height: height, multiple: 4))
+                #expect(!error.description.contains("\n"))
+            }
+        }
+        _ = try StyleNetwork(model: model, width: 32, height: 4)
+    }
+
+    @Test func refusesTheWrongNumberOfStyleWeights() throws {
+        let model = try StyleModel.load(contentsOf: Fixtures.tinyModel)
+        let network = try StyleNetwork(model: model, width: 8, height: 8)
+        #expect(throws: NetworkError.styleWeightCount(expected: 3, got: 2)) { try network.setStyleWeights([0.5, 0.5]) }
+        #expect(throws: NetworkError.styleWeightNotFinite(index: 1)) { try network.setStyleWeights([0.5, .nan, 0.5]) }
+    }
+
+    @Test func pixelShuffleFollowsPyTorchOrder() {
+        // 4 input channels of 1x1 -> 1 channel of 2x2: channel i*2+j lands at (i, j).
+        let source: [Float] = [10, 11, 12, 13]
+        var out = [Float](repeating: 0, count: 4)
+        source.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                StyleNetwork.pixelShuffle(src.baseAddress!, into: dst.baseAddress!, channels: 1, height: 2, width: 2, factor: 2)
+            }
+        }
+        #expect(out == [10, 11, 12, 13])
+    }
+
+    private func relativeL2(_ a: [Float], _ b: [Float]) -> Double {
+        precondition(a.count == b.count)
+        var diff = 0.0, norm = 0.0
+        for i in a.indices {
+            let d = Double(a[i]) - Double(b[i])
+            diff += d * d
+            norm += Double(b[i]) * Double(b[i])
+        }
+        return (diff / max(norm, 1e-30)).squareRoot()
+    }
+}
