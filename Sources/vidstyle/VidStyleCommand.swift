@@ -2,7 +2,6 @@ import ArgumentParser
 
 /// The `vidstyle` command: stylizing is the default subcommand, so `vidstyle IN OUT --style 3`
 /// works as users expect.
-@main
 struct VidStyleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vidstyle",
@@ -15,4 +14,13 @@ struct VidStyleCommand: AsyncParsableCommand {
         subcommands: [StylizeCommand.self, StylesCommand.self, BenchCommand.self],
         defaultSubcommand: StylizeCommand.self
     )
+}
+
+/// Entry point: settles the OpenMP environment, then runs the command.
+@main
+enum VidStyleMain {
+    static func main() async {
+        OpenMPEnvironment.ensurePassiveWaiting()
+        await VidStyleCommand.main()
+    }
 }
