@@ -11,7 +11,8 @@ import Foundation
 /// audio/video sync is kept. Frame pts are the decoder's best-effort timestamps in
 /// `video.timeBase`; nothing assumes a fixed frame rate. A frame with no timestamp at all gets
 /// the previous one plus its duration. Durations come from the frame (`pkt_duration`); when the
-/// container gives none, from the average frame rate, else 0.
+/// container gives none, from the gap to the next frame's pts (the reader holds one frame back
+/// for this), and for the last frame from the average frame rate, else 0.
 ///
 /// **Colour.** swscale is told the stream's YUV matrix and range (BT.709 for untagged HD of
 /// height ≥ 720, BT.601 otherwise) and writes full-range RGB.
@@ -43,6 +44,10 @@ public final class VideoReader {
     private let audioOffset: Int64
     private let fallbackDuration: Int64
     private var previousEnd: Int64?
+    /// The last converted frame, held back until the next one gives its duration when the
+    /// container stores none (pts gap); handed out last at the end.
+    private var held: VideoFrame?
+    private var heldHasOwnDuration = false
     private var decoderMayHaveFrames = false
     private var flushing = false
     private var finished = false
@@ -204,6 +209,27 @@ public final class VideoReader {
     /// the decoder flushed.
     /// - Throws: `MediaError.decodeFailed` when the decoder fails beyond one bad packet.
     public func next(pool: VideoFramePool) throws -> MediaItem? {
+        while true {
+            guard let item = try nextInFileOrder(pool: pool) else {
+                // End: the held frame keeps its own duration or the frame-rate guess.
+                defer { held = nil }
+                return held.map { .video($0) }
+            }
+            guard case .video(let frame) = item else { return item }
+            let hasOwnDuration = frame.duration > 0
+            if frame.duration <= 0 { frame.duration = fallbackDuration }
+            let previous = held
+            let previousHadOwn = heldHasOwnDuration
+            held = frame
+            heldHasOwnDuration = hasOwnDuration
+            if let previous {
+                if !previousHadOwn && frame.pts > previous.pts { previous.duration = frame.pts - previous.pts }
+                return .video(previous)
+            }
+        }
+    }
+
+    private func nextInFileOrder(pool: VideoFramePool) throws -> MediaItem? {
         guard let format, let decoder, let packet, let frame else { return nil }
         while !finished {
             if decoderMayHaveFrames {
@@ -311,8 +337,8 @@ public final class VideoReader {
         } else {
             pts -= videoOffset
         }
-        let duration = f.pkt_duration > 0 ? f.pkt_duration : fallbackDuration
-        previousEnd = pts + max(duration, 1)
+        let duration = max(f.pkt_duration, 0)
+        previousEnd = pts + max(duration > 0 ? duration : fallbackDuration, 1)
         out.pts = pts
         out.duration = duration
         return out
