@@ -397,3 +397,26 @@ final class VideoWriterTests: XCTestCase {
         XCTAssertEqual(MediaTestSupport.contents(folder), ["plain-file"])
     }
 }
+
+extension VideoWriterTests {
+    func testContainerThatCannotHoldCodec() throws {
+        let folder = try MediaTestSupport.makeTemporaryFolder("cannotHold")
+        defer { MediaTestSupport.remove(folder) }
+        let info = VideoStreamInfo(width: 64, height: 48, timeBase: Rational(num: 1, den: 25))
+        XCTAssertThrowsError(try VideoWriter(path: folder + "/o.mov", video: info, audio: nil,
+                                             options: EncodingOptions(codec: .vp9))) { error in
+            XCTAssertEqual(error as? MediaError, .containerCannotHoldCodec(container: "mov", codec: "vp9"))
+            XCTAssertEqual("\(error)", "mov cannot hold vp9; pick another codec or output extension")
+        }
+        XCTAssertEqual(MediaTestSupport.contents(folder), [])
+        // Every other combination opens.
+        for ext in ["mov", "mp4", "mkv", "webm"] {
+            for codec in VideoCodec.allCases where !(ext == "mov" && codec == .vp9) {
+                let writer = try VideoWriter(path: folder + "/o." + ext, video: info, audio: nil,
+                                             options: EncodingOptions(codec: codec))
+                writer.discard()
+            }
+        }
+        XCTAssertEqual(MediaTestSupport.contents(folder), [])
+    }
+}

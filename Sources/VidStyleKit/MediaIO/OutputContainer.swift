@@ -30,6 +30,12 @@ enum OutputContainer: String, CaseIterable {
         }
     }
 
+    /// Combinations avformat_query_codec accepts but the muxer refuses at write_header time
+    /// (FFmpeg 5.1's mov muxer writes VP9 only in MP4 mode).
+    func canHold(encoderName: String) -> Bool {
+        !(self == .mov && encoderName == "libvpx-vp9")
+    }
+
     /// A still image: one picture, the last frame written.
     var isStill: Bool { self == .png || self == .jpeg }
 

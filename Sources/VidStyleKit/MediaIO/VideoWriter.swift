@@ -145,7 +145,9 @@ public final class VideoWriter {
         guard let codec = avcodec_find_encoder_by_name(encoderName) else {
             throw MediaError.codecNotAvailable(name: encoderName)
         }
-        if avformat_query_codec(oc.pointee.oformat, codec.pointee.id, FF_COMPLIANCE_NORMAL) == 0 {
+        // 1: yes, 0: no, negative: the muxer cannot tell (then the header decides, below).
+        let holds = avformat_query_codec(oc.pointee.oformat, codec.pointee.id, FF_COMPLIANCE_NORMAL)
+        if holds == 0 || !container.canHold(encoderName: encoderName) {
             throw MediaError.containerCannotHoldCodec(container: container.rawValue, codec: codecLabel)
         }
         guard let stream = avformat_new_stream(oc, nil), let ctx = avcodec_alloc_context3(codec) else {
@@ -219,6 +221,10 @@ public final class VideoWriter {
         }
         ret = avformat_write_header(oc, &muxerOptions)
         av_dict_free(&muxerOptions)
+        if ret == vs_averror(EINVAL) && holds != 1 {
+            // e.g. VP9 in .mov: no tag for it, which the muxer only says here.
+            throw MediaError.containerCannotHoldCodec(container: container.rawValue, codec: codecLabel)
+        }
         if ret < 0 { throw failure(ret) }
 
         pictures = av_frame_alloc()
