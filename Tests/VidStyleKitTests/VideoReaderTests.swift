@@ -132,6 +132,25 @@ final class VideoReaderTests: XCTestCase {
         XCTAssertLessThan(frames.count, 100)
     }
 
+    func testTruncatedMp4EitherYieldsFramesOrFailsClearly() throws {
+        // Index at the end (the cut loses it: a clear error) and at the start (frames, then end).
+        for (name, flags) in [("tail.mp4", "+empty_moov"), ("tail2.mp4", ""), ("head.mp4", "+faststart")] {
+            let path = folder + "/" + name, cut = folder + "/cut-" + name
+            var args = ["-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=4", "-c:v", "libx264", "-g", "10"]
+            if !flags.isEmpty { args += ["-movflags", flags] }
+            try MediaTestSupport.ffmpeg(args + [path])
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: cut))
+            do {
+                let (frames, _, _) = try readAll(cut)
+                XCTAssertLessThan(frames.count, 100, name)
+            } catch let error as MediaError {
+                guard case .notMedia = error else { return XCTFail("\(name): \(error)") }
+                XCTAssertFalse(error.description.contains("\n"))
+            }
+        }
+    }
+
     func testStillImageReadsOneFrame() throws {
         let path = folder + "/still.png"
         try MediaTestSupport.ffmpeg(["-f", "lavfi", "-i", "testsrc=s=99x51", "-frames:v", "1", path])
