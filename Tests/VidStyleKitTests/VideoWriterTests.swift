@@ -420,3 +420,27 @@ extension VideoWriterTests {
         XCTAssertEqual(MediaTestSupport.contents(folder), [])
     }
 }
+
+extension VideoWriterTests {
+    func testStartOffsetIsRemovedAndSyncKept() throws {
+        let folder = try MediaTestSupport.makeTemporaryFolder("sync")
+        defer { MediaTestSupport.remove(folder) }
+        let input = folder + "/late.ts", output = folder + "/out.mkv"
+        try MediaTestSupport.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=160x120:r=25:d=2",
+                                     "-f", "lavfi", "-i", "sine=d=2:sample_rate=48000",
+                                     "-c:v", "mpeg2video", "-c:a", "mp2", "-output_ts_offset", "3", input])
+        func starts(_ path: String) throws -> (video: Double, audio: Double) {
+            let v = try MediaTestSupport.probeLines(path, stream: "v:0", entries: "stream=start_time")
+            let a = try MediaTestSupport.probeLines(path, stream: "a:0", entries: "stream=start_time")
+            return (Double(v[0].split(separator: ",")[0])!, Double(a[0].split(separator: ",")[0])!)
+        }
+        let before = try starts(input)
+        XCTAssertGreaterThan(before.video, 3)
+        try copy(input, to: output)
+        let after = try starts(output)
+        XCTAssertLessThan(min(after.video, after.audio), 0.05)
+        // The gap between audio and video is the same (to the millisecond of mkv).
+        XCTAssertEqual(after.video - after.audio, before.video - before.audio, accuracy: 0.002)
+        XCTAssertEqual(try audioHash(output), try audioHash(input))
+    }
+}

@@ -13,7 +13,9 @@ public final class AudioTrack: @unchecked Sendable {
     public let timeBase: Rational
     /// FFmpeg's short codec name ("aac", "mp2", "pcm_s16le"...).
     public let codecName: String
+    /// Samples per second (0 when the container does not say).
     public let sampleRate: Int
+    /// Channels (2 for stereo); more than 2 are mixed to stereo if the audio must be re-encoded.
     public let channelCount: Int
 
     /// Copies `source`; throws if FFmpeg cannot allocate the copy.

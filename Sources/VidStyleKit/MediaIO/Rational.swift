@@ -3,7 +3,9 @@ import CFFmpeg
 /// A fraction such as a time base (1/90000) or a frame rate (30000/1001), kept exact because
 /// timestamps are integers in a stream's time base and must round-trip without drift.
 public struct Rational: Sendable, Hashable, CustomStringConvertible {
+    /// Numerator.
     public var num: Int32
+    /// Denominator; 0 means unknown, as in FFmpeg.
     public var den: Int32
 
     public init(num: Int32, den: Int32) {

@@ -34,6 +34,7 @@ public final class VideoWriter {
     public let video: VideoStreamInfo
     /// Size of the encoded pictures: the input's, or one less in an odd dimension for 4:2:0 codecs.
     public let outputWidth: Int
+    /// See `outputWidth`.
     public let outputHeight: Int
     /// Where the output is written until `finish()`.
     public let temporaryPath: String
