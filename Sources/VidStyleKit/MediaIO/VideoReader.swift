@@ -1,0 +1,346 @@
+import CFFmpeg
+import Foundation
+
+/// Opens a media file, decodes its video stream to packed RGB24 `VideoFrame`s and hands out
+/// the packets of its first audio stream untouched, in file order, so one loop can feed both
+/// the stylizer and the muxer.
+///
+/// **Timestamps.** Every stream is shifted so that the file's start time becomes 0, as the
+/// ffmpeg CLI does (an MPEG-PS file that starts at 0.54 s yields a first frame at pts 0). The
+/// same shift, in seconds, is applied to the audio packets (rescaled to the audio time base), so
+/// audio/video sync is kept. Frame pts are the decoder's best-effort timestamps in
+/// `video.timeBase`; nothing assumes a fixed frame rate. A frame with no timestamp at all gets
+/// the previous one plus its duration. Durations come from the frame (`pkt_duration`); when the
+/// container gives none, from the gap to the next frame's pts (the reader holds one frame back
+/// for this), and for the last frame from the average frame rate, else 0.
+///
+/// **Colour.** swscale is told the stream's YUV matrix and range (BT.709 for untagged HD of
+/// height ≥ 720, BT.601 otherwise) and writes full-range RGB.
+///
+/// **Damage.** Packets the decoder rejects are skipped; a truncated file yields the frames that
+/// decode and then ends. If the decoder changes picture size mid-stream, frames are scaled to
+/// the stream's initial size, the size of the pool's frames.
+///
+/// Not `Sendable`: one actor owns a reader and its C contexts.
+public final class VideoReader {
+    /// The path given to `init`.
+    public let path: String
+    /// The video stream being decoded.
+    public let video: VideoStreamInfo
+    /// The first audio stream, if any; its packets come out of `next(pool:)`.
+    public let audio: AudioTrack?
+    /// Packets the decoder rejected as corrupt (skipped, decoding went on).
+    public private(set) var skippedPackets = 0
+
+    private var format: UnsafeMutablePointer<AVFormatContext>?
+    private var decoder: UnsafeMutablePointer<AVCodecContext>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var frame: UnsafeMutablePointer<AVFrame>?
+    private var scaler: OpaquePointer?
+    private var scalerKey: ScalerKey?
+    private let videoIndex: Int32
+    private let audioIndex: Int32
+    private let videoOffset: Int64
+    private let audioOffset: Int64
+    private let fallbackDuration: Int64
+    private var previousEnd: Int64?
+    /// The last converted frame, held back until the next one gives its duration when the
+    /// container stores none (pts gap); handed out last at the end.
+    private var held: VideoFrame?
+    private var heldHasOwnDuration = false
+    private var decoderMayHaveFrames = false
+    private var flushing = false
+    private var finished = false
+
+    private struct ScalerKey: Equatable {
+        var width: Int32, height: Int32, format: Int32, matrix: Int32, fullRange: Bool
+    }
+
+    /// Opens and probes `path`.
+    /// - Throws: `MediaError.inputMissing`, `.notMedia` (also for empty and text files),
+    ///   `.noVideoStream`, `.codecNotAvailable`, `.decodeFailed`.
+    public init(path: String) throws {
+        _ = quietFFmpegLogging
+        self.path = path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw MediaError.inputMissing(path: path)
+        }
+        if isDirectory.boolValue { throw MediaError.notMedia(path: path, reason: "it is a folder") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        if size == 0 { throw MediaError.notMedia(path: path, reason: "the file is empty") }
+
+        var fmt: UnsafeMutablePointer<AVFormatContext>?
+        var ret = avformat_open_input(&fmt, path, nil, nil)
+        guard ret >= 0, let fmt else {
+            throw MediaError.notMedia(path: path, reason: ffmpegMessage(ret))
+        }
+        // From here on `fail` frees what exists so far (deinit does not run for a throwing init
+        // before every stored property is set).
+        func fail(_ error: MediaError, decoder: UnsafeMutablePointer<AVCodecContext>? = nil) -> MediaError {
+            var f: UnsafeMutablePointer<AVFormatContext>? = fmt
+            avformat_close_input(&f)
+            var d = decoder
+            avcodec_free_context(&d)
+            return error
+        }
+        // FFmpeg's "tty" demuxer shows any .txt file as ANSI art; that is not a video.
+        if String(cString: fmt.pointee.iformat.pointee.name) == "tty" {
+            throw fail(.notMedia(path: path, reason: "it is a text file"))
+        }
+        ret = avformat_find_stream_info(fmt, nil)
+        if ret < 0 { throw fail(.notMedia(path: path, reason: ffmpegMessage(ret))) }
+
+        let streamCount = Int(fmt.pointee.nb_streams)
+        let streams = (0..<streamCount).map { fmt.pointee.streams[$0]! }
+        let attachedPicture = Int32(AV_DISPOSITION_ATTACHED_PIC)
+        var vIndex = Int32(av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nil, 0))
+        if vIndex < 0 || streams[Int(vIndex)].pointee.disposition & attachedPicture != 0 {
+            vIndex = Int32(streams.firstIndex {
+                $0.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_VIDEO
+                    && $0.pointee.disposition & attachedPicture == 0
+            } ?? -1)
+        }
+        guard vIndex >= 0 else { throw fail(.noVideoStream(path: path)) }
+        let aIndex = Int32(streams.firstIndex {
+            $0.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO
+                && $0.pointee.codecpar.pointee.codec_id != AV_CODEC_ID_NONE
+        } ?? -1)
+        for (i, st) in streams.enumerated() where Int32(i) != vIndex && Int32(i) != aIndex {
+            st.pointee.discard = AVDISCARD_ALL
+        }
+
+        let vst = streams[Int(vIndex)]
+        let par = vst.pointee.codecpar!
+        guard let codec = avcodec_find_decoder(par.pointee.codec_id) else {
+            throw fail(.codecNotAvailable(name: String(cString: avcodec_get_name(par.pointee.codec_id))
+                                          + " decoder"))
+        }
+        guard let dec = avcodec_alloc_context3(codec) else {
+            throw fail(.decodeFailed(path: path, message: "out of memory"))
+        }
+        ret = avcodec_parameters_to_context(dec, par)
+        if ret < 0 { throw fail(.decodeFailed(path: path, message: ffmpegMessage(ret)), decoder: dec) }
+        dec.pointee.pkt_timebase = vst.pointee.time_base
+        dec.pointee.thread_count = 0
+        dec.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
+        ret = avcodec_open2(dec, codec, nil)
+        if ret < 0 { throw fail(.decodeFailed(path: path, message: ffmpegMessage(ret)), decoder: dec) }
+        let width = Int(dec.pointee.width > 0 ? dec.pointee.width : par.pointee.width)
+        let height = Int(dec.pointee.height > 0 ? dec.pointee.height : par.pointee.height)
+        guard width > 0, height > 0 else {
+            throw fail(.notMedia(path: path, reason: "the video stream has no picture size"), decoder: dec)
+        }
+
+        var audioTrack: AudioTrack?
+        if aIndex >= 0 {
+            let ast = streams[Int(aIndex)]
+            audioTrack = try? AudioTrack(copying: ast.pointee.codecpar,
+                                         timeBase: Rational(ast.pointee.time_base))
+        }
+
+        // The shift that makes the file start at 0, in each stream's time base.
+        let start = fmt.pointee.start_time == vs_nopts_value() ? 0 : fmt.pointee.start_time
+        let vtb = vst.pointee.time_base
+        self.videoOffset = av_rescale_q(start, vs_time_base_q(), vtb)
+        self.audioOffset = aIndex >= 0
+            ? av_rescale_q(start, vs_time_base_q(), streams[Int(aIndex)].pointee.time_base) : 0
+
+        func valid(_ r: AVRational) -> Rational? { r.num > 0 && r.den > 0 ? Rational(r) : nil }
+        let frameRate = valid(vst.pointee.avg_frame_rate) ?? valid(vst.pointee.r_frame_rate)
+        var sar = vst.pointee.sample_aspect_ratio
+        if sar.num == 0 { sar = par.pointee.sample_aspect_ratio }
+        if sar.num == 0 || sar.den == 0 { sar = AVRational(num: 1, den: 1) }
+
+        var durationSeconds: Double?
+        if fmt.pointee.duration != vs_nopts_value() && fmt.pointee.duration > 0 {
+            durationSeconds = Double(fmt.pointee.duration) / Double(vs_time_base())
+        } else if vst.pointee.duration != vs_nopts_value() && vst.pointee.duration > 0 {
+            durationSeconds = Double(vst.pointee.duration) * av_q2d(vtb)
+        }
+        var frameCount: Int?
+        if vst.pointee.nb_frames > 0 {
+            frameCount = Int(vst.pointee.nb_frames)
+        } else if let d = durationSeconds, let r = frameRate?.doubleValue {
+            frameCount = Int((d * r).rounded())
+        }
+
+        var matrix: [Int32]?
+        var sideSize = 0
+        if let side = av_stream_get_side_data(vst, AV_PKT_DATA_DISPLAYMATRIX, &sideSize),
+           sideSize >= 36 {
+            let values = UnsafeRawPointer(side).bindMemory(to: Int32.self, capacity: 9)
+            matrix = Array(UnsafeBufferPointer(start: values, count: 9))
+        }
+
+        self.fallbackDuration = frameRate.map { av_rescale_q(1, AVRational(num: $0.den, den: $0.num), vtb) } ?? 0
+        self.video = VideoStreamInfo(
+            width: width, height: height, timeBase: Rational(vtb), averageFrameRate: frameRate,
+            sampleAspectRatio: Rational(sar),
+            colour: ColourDescription(primaries: par.pointee.color_primaries.rawValue,
+                                      transfer: par.pointee.color_trc.rawValue,
+                                      matrix: par.pointee.color_space.rawValue,
+                                      range: par.pointee.color_range.rawValue),
+            displayMatrix: matrix, durationSeconds: durationSeconds,
+            estimatedFrameCount: frameCount,
+            codecName: String(cString: avcodec_get_name(par.pointee.codec_id)))
+        self.audio = audioTrack
+        self.videoIndex = vIndex
+        self.audioIndex = aIndex
+        self.format = fmt
+        self.decoder = dec
+        self.packet = av_packet_alloc()
+        self.frame = av_frame_alloc()
+        guard packet != nil, frame != nil else {
+            throw MediaError.decodeFailed(path: path, message: "out of memory")
+        }
+    }
+
+    deinit {
+        sws_freeContext(scaler)
+        av_frame_free(&frame)
+        av_packet_free(&packet)
+        avcodec_free_context(&decoder)
+        avformat_close_input(&format)
+    }
+
+    /// The next item in file order: a decoded video frame (taken from `pool`, which must make
+    /// frames of `video.width` × `video.height`) or an audio packet; nil once the file is done and
+    /// the decoder flushed.
+    /// - Throws: `MediaError.decodeFailed` when the decoder fails beyond one bad packet.
+    public func next(pool: VideoFramePool) throws -> MediaItem? {
+        while true {
+            guard let item = try nextInFileOrder(pool: pool) else {
+                // End: the held frame keeps its own duration or the frame-rate guess.
+                defer { held = nil }
+                return held.map { .video($0) }
+            }
+            guard case .video(let frame) = item else { return item }
+            let hasOwnDuration = frame.duration > 0
+            if frame.duration <= 0 { frame.duration = fallbackDuration }
+            let previous = held
+            let previousHadOwn = heldHasOwnDuration
+            held = frame
+            heldHasOwnDuration = hasOwnDuration
+            if let previous {
+                if !previousHadOwn && frame.pts > previous.pts { previous.duration = frame.pts - previous.pts }
+                return .video(previous)
+            }
+        }
+    }
+
+    private func nextInFileOrder(pool: VideoFramePool) throws -> MediaItem? {
+        guard let format, let decoder, let packet, let frame else { return nil }
+        while !finished {
+            if decoderMayHaveFrames {
+                let ret = avcodec_receive_frame(decoder, frame)
+                if ret >= 0 {
+                    defer { av_frame_unref(frame) }
+                    return .video(try convert(frame, pool: pool))
+                } else if ret == vs_averror_eagain() {
+                    decoderMayHaveFrames = false
+                    if flushing { finished = true }
+                } else if ret == vs_averror_eof() {
+                    finished = true
+                } else if flushing {
+                    // A broken tail: keep what was decoded.
+                    finished = true
+                } else {
+                    throw MediaError.decodeFailed(path: path, message: ffmpegMessage(ret))
+                }
+                continue
+            }
+            if flushing { finished = true; break }
+            let ret = av_read_frame(format, packet)
+            if ret < 0 {
+                // End of file, or a truncated/damaged file: flush what the decoder holds.
+                flushing = true
+                decoderMayHaveFrames = true
+                avcodec_send_packet(decoder, nil)
+                continue
+            }
+            if packet.pointee.stream_index == videoIndex {
+                let sent = avcodec_send_packet(decoder, packet)
+                av_packet_unref(packet)
+                if sent < 0 && sent != vs_averror_eagain() {
+                    skippedPackets += 1
+                }
+                decoderMayHaveFrames = true
+            } else if packet.pointee.stream_index == audioIndex {
+                guard let out = av_packet_alloc() else {
+                    av_packet_unref(packet)
+                    throw MediaError.decodeFailed(path: path, message: "out of memory")
+                }
+                av_packet_move_ref(out, packet)
+                if out.pointee.pts != vs_nopts_value() { out.pointee.pts -= audioOffset }
+                if out.pointee.dts != vs_nopts_value() { out.pointee.dts -= audioOffset }
+                out.pointee.stream_index = 0
+                out.pointee.pos = -1
+                return .audio(AudioPacket(taking: out))
+            } else {
+                av_packet_unref(packet)
+            }
+        }
+        return nil
+    }
+
+    /// Scales one decoded picture into a pooled RGB24 frame and stamps its timing.
+    private func convert(_ frame: UnsafeMutablePointer<AVFrame>, pool: VideoFramePool) throws -> VideoFrame {
+        let out = pool.take()
+        precondition(out.width == video.width && out.height == video.height,
+                     "the pool must make frames of the video's size")
+        let f = frame.pointee
+        let fullRange = f.color_range == AVCOL_RANGE_JPEG
+        var colour = video.colour
+        if f.colorspace != AVCOL_SPC_UNSPECIFIED { colour.matrix = f.colorspace.rawValue }
+        let key = ScalerKey(width: f.width, height: f.height, format: f.format,
+                            matrix: colour.swsMatrix(height: video.height), fullRange: fullRange)
+        if key != scalerKey {
+            sws_freeContext(scaler)
+            let sameSize = Int(f.width) == out.width && Int(f.height) == out.height
+            scaler = sws_getContext(f.width, f.height, AVPixelFormat(rawValue: f.format),
+                                    Int32(out.width), Int32(out.height), AV_PIX_FMT_RGB24,
+                                    sameSize ? SWS_BILINEAR : SWS_BICUBIC, nil, nil, nil)
+            guard scaler != nil else {
+                let name = av_get_pix_fmt_name(AVPixelFormat(rawValue: f.format)).map { String(cString: $0) }
+                throw MediaError.decodeFailed(path: path, message: "cannot convert pixel format "
+                    + (name ?? "?") + " to RGB")
+            }
+            let coefficients = sws_getCoefficients(key.matrix)
+            // Source matrix/range from the stream; destination full-range RGB.
+            sws_setColorspaceDetails(scaler, coefficients, fullRange ? 1 : 0,
+                                     coefficients, 1, 0, 1 << 16, 1 << 16)
+            scalerKey = key
+        }
+        var dstPlanes: [UnsafeMutablePointer<UInt8>?] = [out.pixels, nil, nil, nil]
+        var dstStrides: [Int32] = [Int32(out.stride), 0, 0, 0]
+        var data = frame.pointee.data
+        var linesize = frame.pointee.linesize
+        let rows = withUnsafePointer(to: &data) { dataPointer in
+            withUnsafePointer(to: &linesize) { linePointer in
+                dataPointer.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { src in
+                    linePointer.withMemoryRebound(to: Int32.self, capacity: 8) { srcStride in
+                        sws_scale(scaler, src, srcStride, 0, f.height, &dstPlanes, &dstStrides)
+                    }
+                }
+            }
+        }
+        guard rows > 0 else {
+            pool.recycle(out)
+            throw MediaError.decodeFailed(path: path, message: "pixel conversion failed")
+        }
+
+        var pts = f.best_effort_timestamp
+        if pts == vs_nopts_value() { pts = f.pts }
+        if pts == vs_nopts_value() {
+            pts = previousEnd ?? 0
+        } else {
+            pts -= videoOffset
+        }
+        let duration = max(f.pkt_duration, 0)
+        previousEnd = pts + max(duration > 0 ? duration : fallbackDuration, 1)
+        out.pts = pts
+        out.duration = duration
+        return out
+    }
+}

@@ -1,0 +1,490 @@
+import CFFmpeg
+import Foundation
+
+/// Encodes RGB24 `VideoFrame`s and muxes them, with the input's audio, into a video file or a
+/// still image, without ever leaving a half-written OUT behind.
+///
+/// **Container** comes from OUT's extension: .mp4/.m4v, .mov, .mkv, .webm, and the stills .png
+/// (exact size, RGB) and .jpg/.jpeg (MJPEG); a still holds the last frame written. WebM can only
+/// hold VP9 here: asking for H.264/H.265 with .webm switches to VP9 and says so in `notices`
+/// (the codec has a default, so a refusal would make `vidstyle in.mp4 out.webm` fail). MP4/MOV
+/// are written with `movflags=+faststart` (index first, so players can start before the end).
+///
+/// **Atomic output.** Everything goes to `.OUTNAME.vidstyle-tmp-PID.EXT` in OUT's folder (so the
+/// final rename never crosses file systems); `finish()` renames it over OUT; `discard()` (or
+/// deinit, if neither ran) deletes it.
+///
+/// **Timing.** The encoder and stream use the input's video time base and each frame's own pts
+/// and duration, so variable frame rate survives; a pts that does not increase is nudged up by
+/// one tick (counted in `notices`).
+///
+/// **Colour and size.** RGB is converted to YUV 4:2:0 with the input's matrix and range, and the
+/// output is tagged with the input's primaries, transfer, matrix and range. 4:2:0 needs even
+/// sizes, so H.264/H.265/VP9/MJPEG drop the last column/row of an odd-sized input (output within
+/// 1 px); PNG keeps the exact size. The input's display matrix (rotation) is copied.
+///
+/// **Audio** is copied packet for packet when the container accepts its codec; otherwise it is
+/// decoded and re-encoded to AAC (mp4/mov/mkv) or Opus (webm) with a line in `notices`.
+///
+/// Not `Sendable`: one actor owns a writer and its C contexts.
+public final class VideoWriter {
+    /// The final output path.
+    public let path: String
+    /// The input video's description the writer matches.
+    public let video: VideoStreamInfo
+    /// Size of the encoded pictures: the input's, or one less in an odd dimension for 4:2:0 codecs.
+    public let outputWidth: Int
+    /// See `outputWidth`.
+    public let outputHeight: Int
+    /// Where the output is written until `finish()`.
+    public let temporaryPath: String
+    /// Human-readable lines about decisions the user should know of ("audio: mp2 can't go into
+    /// webm; re-encoded to Opus").
+    public private(set) var notices: [String] = []
+    /// Frames given to `write(_:)` so far.
+    public private(set) var framesWritten = 0
+
+    private enum State { case open, finished, discarded }
+
+    private let container: OutputContainer
+    private let options: EncodingOptions
+    private let folder: String
+    private var state = State.open
+    private var output: UnsafeMutablePointer<AVFormatContext>?
+    private var encoder: UnsafeMutablePointer<AVCodecContext>?
+    private var videoStream: UnsafeMutablePointer<AVStream>?
+    private var audioStream: UnsafeMutablePointer<AVStream>?
+    private var audioInputTimeBase = AVRational(num: 1, den: 1)
+    private var transcoder: AudioTranscoder?
+    private var pictures: UnsafeMutablePointer<AVFrame>?
+    private var packet: UnsafeMutablePointer<AVPacket>?
+    private var scaler: OpaquePointer?
+    private var scalerSource: (width: Int, height: Int)?
+    private var pixelFormat = AV_PIX_FMT_YUV420P
+    private var durations: [Int64: Int64] = [:]
+    private var lastVideoPts: Int64?
+    private var lastDts: [Int32: Int64] = [:]
+    private var nudgedFrames = 0
+
+    /// Opens the encoder and the temporary output file and writes the header.
+    /// - Parameters:
+    ///   - video: the input's stream description (from `VideoReader.video`).
+    ///   - audio: the input's audio track to copy or re-encode; nil for none.
+    /// - Throws: `MediaError.unknownOutputExtension`, `.outputFolderNotWritable`,
+    ///   `.codecNotAvailable`, `.containerCannotHoldCodec`, `.encodeFailed`. Nothing is left on
+    ///   disk when it throws.
+    public init(path: String, video: VideoStreamInfo, audio: AudioTrack?, options: EncodingOptions = .init()) throws {
+        _ = quietFFmpegLogging
+        let url = URL(fileURLWithPath: path)
+        let ext = url.pathExtension
+        guard let container = OutputContainer(extension: ext) else {
+            throw MediaError.unknownOutputExtension(path: path, supported: OutputContainer.supportedExtensions)
+        }
+        let folder = url.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
+            throw MediaError.outputFolderNotWritable(folder: folder, reason: "no such folder")
+        }
+        guard isDirectory.boolValue else {
+            throw MediaError.outputFolderNotWritable(folder: folder, reason: "not a folder")
+        }
+        guard access(folder, W_OK) == 0 else {
+            throw MediaError.outputFolderNotWritable(folder: folder, reason: "permission denied")
+        }
+        guard video.width > 0, video.height > 0 else {
+            throw MediaError.encodeFailed(path: path, message: "the video has no picture size")
+        }
+        let evenOnly = container != .png
+        let width = evenOnly ? video.width & ~1 : video.width
+        let height = evenOnly ? video.height & ~1 : video.height
+        guard width > 0, height > 0 else {
+            throw MediaError.encodeFailed(path: path, message:
+                "a \(video.width)x\(video.height) picture is too small for this codec; use .png")
+        }
+        self.path = path
+        self.video = video
+        self.container = container
+        self.options = options
+        self.folder = folder
+        self.outputWidth = width
+        self.outputHeight = height
+        self.temporaryPath = folder + "/." + url.lastPathComponent
+            + ".vidstyle-tmp-\(getpid())." + ext
+        // Every stored property is set: if `open` throws, deinit runs and removes the temp file.
+        try open(audio: audio)
+    }
+
+    deinit {
+        if state == .open { discard() }
+        releaseContexts()
+    }
+
+    // MARK: set-up
+
+    private func open(audio: AudioTrack?) throws {
+        var oc: UnsafeMutablePointer<AVFormatContext>?
+        var ret = avformat_alloc_output_context2(&oc, nil, container.muxerName, temporaryPath)
+        guard ret >= 0, let oc else { throw failure(ret) }
+        output = oc
+
+        // Choose the video encoder.
+        let encoderName: String
+        var codecLabel: String
+        switch container {
+        case .png:
+            encoderName = "png"; codecLabel = "png"; pixelFormat = AV_PIX_FMT_RGB24
+        case .jpeg:
+            encoderName = "mjpeg"; codecLabel = "mjpeg"; pixelFormat = AV_PIX_FMT_YUVJ420P
+        default:
+            var codec = options.codec
+            if container == .webm && codec != .vp9 {
+                notices.append("video: \(codec.rawValue) can't go into webm; encoded as VP9")
+                codec = .vp9
+            }
+            encoderName = codec.encoderName; codecLabel = codec.rawValue; pixelFormat = AV_PIX_FMT_YUV420P
+        }
+        guard let codec = avcodec_find_encoder_by_name(encoderName) else {
+            throw MediaError.codecNotAvailable(name: encoderName)
+        }
+        // 1: yes, 0: no, negative: the muxer cannot tell (then the header decides, below).
+        let holds = avformat_query_codec(oc.pointee.oformat, codec.pointee.id, FF_COMPLIANCE_NORMAL)
+        if holds == 0 || !container.canHold(encoderName: encoderName) {
+            throw MediaError.containerCannotHoldCodec(container: container.rawValue, codec: codecLabel)
+        }
+        guard let stream = avformat_new_stream(oc, nil), let ctx = avcodec_alloc_context3(codec) else {
+            throw failure(vs_averror(ENOMEM))
+        }
+        videoStream = stream
+        encoder = ctx
+        ctx.pointee.width = Int32(outputWidth)
+        ctx.pointee.height = Int32(outputHeight)
+        ctx.pointee.pix_fmt = pixelFormat
+        var timeBase = video.timeBase.av
+        if timeBase.num <= 0 || timeBase.den <= 0 { timeBase = AVRational(num: 1, den: 90000) }
+        ctx.pointee.time_base = timeBase
+        if let rate = video.averageFrameRate { ctx.pointee.framerate = rate.av }
+        ctx.pointee.sample_aspect_ratio = video.sampleAspectRatio.av
+        ctx.pointee.thread_count = 0
+        switch container {
+        case .png:
+            break
+        case .jpeg:
+            ctx.pointee.color_range = AVCOL_RANGE_JPEG
+            ctx.pointee.flags |= Int32(AV_CODEC_FLAG_QSCALE)
+            ctx.pointee.global_quality = Int32(FF_QP2LAMBDA) * 2
+        default:
+            ctx.pointee.color_primaries = AVColorPrimaries(rawValue: video.colour.primaries)
+            ctx.pointee.color_trc = AVColorTransferCharacteristic(rawValue: video.colour.transfer)
+            ctx.pointee.colorspace = AVColorSpace(rawValue: video.colour.matrix)
+            ctx.pointee.color_range = AVColorRange(rawValue: video.colour.range)
+            setEncoderOptions(ctx, encoderName: encoderName)
+        }
+        if oc.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 {
+            ctx.pointee.flags |= Int32(AV_CODEC_FLAG_GLOBAL_HEADER)
+        }
+        ret = avcodec_open2(ctx, codec, nil)
+        if ret < 0 { throw MediaError.encodeFailed(path: path, message: "\(encoderName): \(ffmpegMessage(ret))") }
+        ret = avcodec_parameters_from_context(stream.pointee.codecpar, ctx)
+        if ret < 0 { throw failure(ret) }
+        if encoderName == "libx265" && (container == .mp4 || container == .mov) {
+            // "hvc1" rather than "hev1": the tag Apple players require.
+            stream.pointee.codecpar.pointee.codec_tag = 0x3163_7668
+        }
+        stream.pointee.time_base = timeBase
+        // Matroska turns the average rate into a DefaultDuration that readers then give every
+        // frame, erasing variable frame durations; mp4/mov store each sample's duration anyway.
+        if let rate = video.averageFrameRate, container != .mkv && container != .webm {
+            stream.pointee.avg_frame_rate = rate.av
+        }
+        stream.pointee.sample_aspect_ratio = video.sampleAspectRatio.av
+        if let matrix = video.displayMatrix, matrix.count == 9, !container.isStill {
+            guard let side = av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, 36) else {
+                throw failure(vs_averror(ENOMEM))
+            }
+            matrix.withUnsafeBytes { UnsafeMutableRawPointer(side).copyMemory(from: $0.baseAddress!, byteCount: 36) }
+        }
+
+        if let audio, options.keepAudio, !container.isStill {
+            try addAudio(audio, to: oc)
+        }
+
+        if oc.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
+            ret = avio_open(&oc.pointee.pb, temporaryPath, AVIO_FLAG_WRITE)
+            if ret < 0 {
+                throw MediaError.outputFolderNotWritable(folder: folder, reason: ffmpegMessage(ret))
+            }
+        }
+        var muxerOptions: OpaquePointer?
+        switch container {
+        case .mp4, .mov: av_dict_set(&muxerOptions, "movflags", "+faststart", 0)
+        case .png, .jpeg: av_dict_set(&muxerOptions, "update", "1", 0)
+        default: break
+        }
+        ret = avformat_write_header(oc, &muxerOptions)
+        av_dict_free(&muxerOptions)
+        if ret == vs_averror(EINVAL) && holds != 1 {
+            // e.g. VP9 in .mov: no tag for it, which the muxer only says here.
+            throw MediaError.containerCannotHoldCodec(container: container.rawValue, codec: codecLabel)
+        }
+        if ret < 0 { throw failure(ret) }
+
+        pictures = av_frame_alloc()
+        packet = av_packet_alloc()
+        guard let pictures, packet != nil else { throw failure(vs_averror(ENOMEM)) }
+        pictures.pointee.format = pixelFormat.rawValue
+        pictures.pointee.width = Int32(outputWidth)
+        pictures.pointee.height = Int32(outputHeight)
+        ret = av_frame_get_buffer(pictures, 0)
+        if ret < 0 { throw failure(ret) }
+    }
+
+    private func setEncoderOptions(_ ctx: UnsafeMutablePointer<AVCodecContext>, encoderName: String) {
+        let priv = ctx.pointee.priv_data
+        switch encoderName {
+        case "libvpx-vp9":
+            ctx.pointee.bit_rate = 0  // constant quality
+            av_opt_set(priv, "crf", String(options.crf ?? 32), 0)
+            av_opt_set(priv, "deadline", "realtime", 0)
+            let cpuUsed = options.preset.flatMap { Int($0) } ?? 8
+            av_opt_set(priv, "cpu-used", String(cpuUsed), 0)
+            av_opt_set(priv, "row-mt", "1", 0)
+        default:  // libx264, libx265
+            av_opt_set(priv, "crf", String(options.crf ?? 20), 0)
+            av_opt_set(priv, "preset", options.preset ?? "veryfast", 0)
+            if encoderName == "libx265" {
+                av_opt_set(priv, "x265-params", "log-level=error", 0)
+            }
+        }
+    }
+
+    private func addAudio(_ audio: AudioTrack, to oc: UnsafeMutablePointer<AVFormatContext>) throws {
+        let accepted = avformat_query_codec(oc.pointee.oformat, audio.parameters.pointee.codec_id,
+                                            FF_COMPLIANCE_NORMAL)
+        if accepted != 0 {
+            guard let stream = avformat_new_stream(oc, nil) else { throw failure(vs_averror(ENOMEM)) }
+            let ret = avcodec_parameters_copy(stream.pointee.codecpar, audio.parameters)
+            if ret < 0 { throw failure(ret) }
+            stream.pointee.codecpar.pointee.codec_tag = 0
+            stream.pointee.time_base = audio.timeBase.av
+            audioStream = stream
+            audioInputTimeBase = audio.timeBase.av
+            return
+        }
+        guard let target = container.audioEncoder else { return }
+        let globalHeader = oc.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0
+        let transcoder: AudioTranscoder
+        do {
+            transcoder = try AudioTranscoder(track: audio, encoderName: target.name,
+                                             globalHeader: globalHeader, path: path)
+        } catch let error as MediaError {
+            notices.append("audio: \(audio.codecName) can't go into \(container.rawValue) and "
+                           + "can't be re-encoded (\(error)); audio dropped")
+            return
+        }
+        guard let stream = avformat_new_stream(oc, nil), let enc = transcoder.encoder else {
+            throw failure(vs_averror(ENOMEM))
+        }
+        let ret = avcodec_parameters_from_context(stream.pointee.codecpar, enc)
+        if ret < 0 { throw failure(ret) }
+        stream.pointee.time_base = enc.pointee.time_base
+        audioStream = stream
+        self.transcoder = transcoder
+        notices.append("audio: \(audio.codecName) can't go into \(container.rawValue); re-encoded to \(target.label)")
+    }
+
+    private func failure(_ code: Int32) -> MediaError {
+        MediaError.encodeFailed(path: path, message: ffmpegMessage(code))
+    }
+
+    // MARK: writing
+
+    /// Encodes one frame. Frames must come in presentation order; `frame.pts` and `duration` are
+    /// in `video.timeBase`. A frame of another size than the input's is scaled to fit.
+    public func write(_ frame: VideoFrame) throws {
+        guard state == .open, let encoder, let pictures else {
+            throw MediaError.encodeFailed(path: path, message: "the writer is already closed")
+        }
+        if scalerSource == nil || scalerSource! != (frame.width, frame.height) {
+            try makeScaler(forWidth: frame.width, height: frame.height)
+        }
+        var ret = av_frame_make_writable(pictures)
+        if ret < 0 { throw failure(ret) }
+        let source = scalerSource!
+        let sourceHeight = frame.width == video.width && frame.height == video.height ? outputHeight : source.height
+        var srcPlanes: [UnsafePointer<UInt8>?] = [UnsafePointer(frame.pixels), nil, nil, nil]
+        var srcStrides: [Int32] = [Int32(frame.stride), 0, 0, 0]
+        var data = pictures.pointee.data
+        var linesize = pictures.pointee.linesize
+        withUnsafePointer(to: &data) { dataPointer in
+            withUnsafePointer(to: &linesize) { linePointer in
+                dataPointer.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { dst in
+                    linePointer.withMemoryRebound(to: Int32.self, capacity: 8) { dstStride in
+                        _ = sws_scale(scaler, &srcPlanes, &srcStrides, 0, Int32(sourceHeight), dst, dstStride)
+                    }
+                }
+            }
+        }
+        var pts = frame.pts
+        if let last = lastVideoPts, pts <= last {
+            pts = last + 1
+            nudgedFrames += 1
+        }
+        lastVideoPts = pts
+        pictures.pointee.pts = pts
+        pictures.pointee.pkt_duration = frame.duration
+        pictures.pointee.pict_type = AV_PICTURE_TYPE_NONE
+        if container == .jpeg { pictures.pointee.quality = encoder.pointee.global_quality }
+        if frame.duration > 0 { durations[pts] = frame.duration }
+        ret = avcodec_send_frame(encoder, pictures)
+        if ret < 0 { throw failure(ret) }
+        framesWritten += 1
+        try drainVideo()
+    }
+
+    private func makeScaler(forWidth width: Int, height: Int) throws {
+        sws_freeContext(scaler)
+        scaler = nil
+        // The input's size: crop to the output (drop an odd last row/column); else scale.
+        let crop = width == video.width && height == video.height
+        let sourceWidth = crop ? outputWidth : width
+        let sourceHeight = crop ? outputHeight : height
+        let same = sourceWidth == outputWidth && sourceHeight == outputHeight
+        scaler = sws_getContext(Int32(sourceWidth), Int32(sourceHeight), AV_PIX_FMT_RGB24,
+                                Int32(outputWidth), Int32(outputHeight), pixelFormat,
+                                same ? SWS_BILINEAR : SWS_BICUBIC, nil, nil, nil)
+        guard scaler != nil else {
+            throw MediaError.encodeFailed(path: path, message: "cannot convert RGB to the encoder's pixel format")
+        }
+        if pixelFormat != AV_PIX_FMT_RGB24 {
+            let jpeg = container == .jpeg
+            let matrix = jpeg ? SWS_CS_ITU601 : video.colour.swsMatrix(height: video.height)
+            let fullRange = jpeg || video.colour.isFullRange
+            sws_setColorspaceDetails(scaler, sws_getCoefficients(SWS_CS_DEFAULT), 1,
+                                     sws_getCoefficients(matrix), fullRange ? 1 : 0, 0, 1 << 16, 1 << 16)
+        }
+        scalerSource = (width, height)
+    }
+
+    private func drainVideo() throws {
+        guard let encoder, let packet, let stream = videoStream else { return }
+        while true {
+            let ret = avcodec_receive_packet(encoder, packet)
+            if ret == vs_averror_eagain() || ret == vs_averror_eof() { return }
+            if ret < 0 { throw failure(ret) }
+            if let duration = durations.removeValue(forKey: packet.pointee.pts), packet.pointee.duration <= 0 {
+                packet.pointee.duration = duration
+            }
+            av_packet_rescale_ts(packet, encoder.pointee.time_base, stream.pointee.time_base)
+            packet.pointee.stream_index = stream.pointee.index
+            try mux(packet)
+        }
+    }
+
+    /// Copies (or re-encodes) one packet of the input's audio track. Dropped when the writer has
+    /// no audio (keepAudio false, a still image, or no audio track given).
+    public func write(_ audioPacket: AudioPacket) throws {
+        guard state == .open else {
+            throw MediaError.encodeFailed(path: path, message: "the writer is already closed")
+        }
+        guard let stream = audioStream else { return }
+        if let transcoder {
+            try transcoder.feed(audioPacket.packet) { try muxAudio($0, from: transcoder.encoder!.pointee.time_base, stream) }
+            return
+        }
+        var copy = av_packet_alloc()
+        guard let p = copy else { throw failure(vs_averror(ENOMEM)) }
+        defer { av_packet_free(&copy) }
+        let ret = av_packet_ref(p, audioPacket.packet)
+        if ret < 0 { throw failure(ret) }
+        if p.pointee.dts == vs_nopts_value() { p.pointee.dts = p.pointee.pts }
+        try muxAudio(p, from: audioInputTimeBase, stream)
+    }
+
+    private func muxAudio(_ p: UnsafeMutablePointer<AVPacket>, from timeBase: AVRational,
+                          _ stream: UnsafeMutablePointer<AVStream>) throws {
+        av_packet_rescale_ts(p, timeBase, stream.pointee.time_base)
+        p.pointee.stream_index = stream.pointee.index
+        p.pointee.pos = -1
+        try mux(p)
+    }
+
+    /// Hands a packet to the interleaver, keeping each stream's dts strictly increasing as
+    /// muxers demand (the ffmpeg CLI does the same for damaged inputs).
+    private func mux(_ p: UnsafeMutablePointer<AVPacket>) throws {
+        guard let output else { return }
+        let index = p.pointee.stream_index
+        if p.pointee.dts != vs_nopts_value() {
+            if let last = lastDts[index], p.pointee.dts <= last {
+                p.pointee.dts = last + 1
+                if p.pointee.pts != vs_nopts_value() && p.pointee.pts < p.pointee.dts {
+                    p.pointee.pts = p.pointee.dts
+                }
+            }
+            lastDts[index] = p.pointee.dts
+        }
+        let ret = av_interleaved_write_frame(output, p)
+        if ret < 0 { throw failure(ret) }
+    }
+
+    // MARK: closing
+
+    /// Flushes the encoders, writes the trailer and renames the temporary file over OUT.
+    /// - Throws: `MediaError.encodeFailed` (also when no frame was written); the temporary file
+    ///   is then still there: call `discard()` (deinit does too).
+    public func finish() throws {
+        guard state == .open, let output, let encoder else {
+            throw MediaError.encodeFailed(path: path, message: "the writer is already closed")
+        }
+        guard framesWritten > 0 else {
+            throw MediaError.encodeFailed(path: path, message: "no video frames were written")
+        }
+        var ret = avcodec_send_frame(encoder, nil)
+        if ret < 0 && ret != vs_averror_eof() { throw failure(ret) }
+        try drainVideo()
+        if let transcoder, let stream = audioStream {
+            try transcoder.feed(nil) { try muxAudio($0, from: transcoder.encoder!.pointee.time_base, stream) }
+        }
+        ret = av_write_trailer(output)
+        if ret < 0 { throw failure(ret) }
+        if output.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
+            ret = avio_closep(&output.pointee.pb)
+            if ret < 0 { throw failure(ret) }
+        }
+        if rename(temporaryPath, path) != 0 {
+            throw MediaError.encodeFailed(path: path, message: "cannot move the finished file into place: "
+                                          + String(cString: strerror(errno)))
+        }
+        state = .finished
+        if nudgedFrames > 0 {
+            notices.append("video: \(nudgedFrames) frame(s) had timestamps that did not increase; moved by one tick")
+        }
+        releaseContexts()
+    }
+
+    /// Abandons the output: closes everything and deletes the temporary file. OUT is untouched.
+    /// Safe to call more than once, and after a failed `finish()`.
+    public func discard() {
+        guard state == .open else { return }
+        state = .discarded
+        releaseContexts()
+        unlink(temporaryPath)
+    }
+
+    private func releaseContexts() {
+        sws_freeContext(scaler)
+        scaler = nil
+        av_frame_free(&pictures)
+        av_packet_free(&packet)
+        avcodec_free_context(&encoder)
+        transcoder = nil
+        if let output {
+            if output.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
+                avio_closep(&output.pointee.pb)
+            }
+            avformat_free_context(output)
+        }
+        output = nil
+        videoStream = nil
+        audioStream = nil
+    }
+}
