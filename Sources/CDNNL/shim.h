@@ -23,5 +23,6 @@ static inline int vs_dnnl_arg_multiple_src(void) { return DNNL_ARG_MULTIPLE_SRC;
 static inline int vs_dnnl_arg_src_1(void) { return DNNL_ARG_SRC_1; }
 static inline int vs_dnnl_arg_from(void) { return DNNL_ARG_FROM; }
 static inline int vs_dnnl_arg_to(void) { return DNNL_ARG_TO; }
+static inline int vs_dnnl_arg_scratchpad(void) { return DNNL_ARG_SCRATCHPAD; }
 
 #endif

@@ -4,7 +4,7 @@ import VidStyleKit
 
 /// Turns Ctrl-C and SIGTERM into a stop request, so the job finishes a playable file with the
 /// frames done so far instead of dying with a half-written one.
-final class InterruptHandler: Sendable {
+final class InterruptHandler {
     private let sources: [DispatchSourceSignal]
 
     init(stop: StopSignal, output: String, quiet: Bool) {

@@ -7,6 +7,11 @@ import CDNNL
 /// sweep when the network goes, and a build that throws halfway neither leaks nor double-frees
 /// (this deinit runs exactly once either way). `execute()`
 /// walks prebuilt argument arrays, so a forward pass allocates nothing on the Swift heap.
+///
+/// Every primitive uses a user-managed scratchpad: oneDNN's library-managed one is kept per
+/// thread, so a network built on one thread and run on another (the stylize stage's own thread)
+/// read a scratchpad that was never allocated there and crashed. All steps share one
+/// scratchpad buffer, as they run one after another.
 final class DNNLGraph {
     /// One primitive call with its argument list (allocated once, at build time).
     struct Step {
@@ -23,6 +28,10 @@ final class DNNLGraph {
     private var argBuffers: [UnsafeMutablePointer<dnnl_exec_arg_t>] = []
     private var hostBuffers: [UnsafeMutableRawPointer] = []
     private(set) var steps: [Step] = []
+    /// Steps whose last argument slot is the scratchpad, with the descriptor it needs.
+    private var scratchpadSlots: [(step: Int, md: dnnl_memory_desc_t)] = []
+    private var scratchpadDescriptors: [dnnl_primitive_t: dnnl_memory_desc_t] = [:]
+    private var scratchpadReady = false
 
     init() throws {
         var engine: dnnl_engine_t?
@@ -74,8 +83,10 @@ final class DNNLGraph {
     func primitiveDescriptor<Op>(_ op: Op, attr: dnnl_primitive_attr_t? = nil, _ context: @autoclosure () -> String) throws -> dnnl_primitive_desc_t {
         var op = op
         var pd: dnnl_primitive_desc_t?
+        let attr = try userScratchpadAttributes(attr, context())
+        defer { if attr.owned { dnnl_primitive_attr_destroy(attr.attr) } }
         let status = withUnsafePointer(to: &op) { pointer in
-            dnnl_primitive_desc_create(&pd, UnsafeRawPointer(pointer), attr, engine, nil)
+            dnnl_primitive_desc_create(&pd, UnsafeRawPointer(pointer), attr.attr, engine, nil)
         }
         try dnnlCheck(status, "dnnl_primitive_desc_create", context())
         guard let pd else { throw DNNLError(call: "dnnl_primitive_desc_create", context: context(), status: -1) }
@@ -95,24 +106,71 @@ final class DNNLGraph {
         try dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create", context())
         guard let primitive else { throw DNNLError(call: "dnnl_primitive_create", context: context(), status: -1) }
         primitives.append(primitive)
+        if let md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0), dnnl_memory_desc_get_size(md) > 0 {
+            scratchpadDescriptors[primitive] = md.pointee
+        }
         return primitive
     }
 
     /// Appends a call of `primitive` with these arguments to the forward pass.
     func append(_ primitive: dnnl_primitive_t, _ args: [(Int32, dnnl_memory_t)], label: String) {
-        let buffer = UnsafeMutablePointer<dnnl_exec_arg_t>.allocate(capacity: args.count)
+        let scratchpad = scratchpadDescriptors[primitive]
+        let count = args.count + (scratchpad == nil ? 0 : 1)
+        let buffer = UnsafeMutablePointer<dnnl_exec_arg_t>.allocate(capacity: count)
         for (i, (arg, memory)) in args.enumerated() {
             buffer[i] = dnnl_exec_arg_t(arg: arg, memory: memory)
         }
+        if let scratchpad {
+            // Filled in by `prepareScratchpad()` once every step's need is known.
+            buffer[args.count] = dnnl_exec_arg_t(arg: Int32(vs_dnnl_arg_scratchpad()), memory: nil)
+            scratchpadSlots.append((steps.count, scratchpad))
+        }
         argBuffers.append(buffer)
-        steps.append(Step(primitive: primitive, args: buffer, count: Int32(args.count), label: label))
+        steps.append(Step(primitive: primitive, args: buffer, count: Int32(count), label: label))
+        scratchpadReady = false
+    }
+
+    /// Gives every step that needs a scratchpad a view of one shared buffer, as large as the
+    /// largest need. Runs once, before the first forward pass.
+    func prepareScratchpad() throws {
+        defer { scratchpadReady = true }
+        guard !scratchpadSlots.isEmpty else { return }
+        var largest = 0
+        for slot in scratchpadSlots {
+            var md = slot.md
+            largest = max(largest, Int(dnnl_memory_desc_get_size(&md)))
+        }
+        let shared = UnsafeMutableRawPointer.allocate(byteCount: largest, alignment: 64)
+        hostBuffers.append(shared)
+        for slot in scratchpadSlots {
+            let step = steps[slot.step]
+            let view = try memory(slot.md, handle: shared, "\(step.label) scratchpad")
+            step.args[Int(step.count) - 1].memory = view
+        }
+    }
+
+    /// Attributes asking for a user-managed scratchpad: `attr` itself when given, else new ones
+    /// that the caller destroys (`owned`).
+    private func userScratchpadAttributes(_ attr: dnnl_primitive_attr_t?, _ context: @autoclosure () -> String)
+        throws -> (attr: dnnl_primitive_attr_t?, owned: Bool) {
+        var result = attr
+        var owned = false
+        if result == nil {
+            try dnnlCheck(dnnl_primitive_attr_create(&result), "dnnl_primitive_attr_create", context())
+            owned = true
+        }
+        try dnnlCheck(dnnl_primitive_attr_set_scratchpad_mode(result, dnnl_scratchpad_mode_user),
+                      "dnnl_primitive_attr_set_scratchpad_mode", context())
+        return (result, owned)
     }
 
     /// A reorder primitive from `source` to `destination` (both descriptors of the same logical tensor).
     func reorderPrimitive(from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t, _ context: @autoclosure () -> String) throws -> dnnl_primitive_t {
         var source = source, destination = destination
         var pd: dnnl_primitive_desc_t?
-        try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &source, engine, &destination, engine, nil),
+        let attr = try userScratchpadAttributes(nil, context())
+        defer { dnnl_primitive_attr_destroy(attr.attr) }
+        try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &source, engine, &destination, engine, attr.attr),
                       "dnnl_reorder_primitive_desc_create", context())
         guard let pd else { throw DNNLError(call: "dnnl_reorder_primitive_desc_create", context: context(), status: -1) }
         defer { dnnl_primitive_desc_destroy(pd) }
@@ -121,7 +179,10 @@ final class DNNLGraph {
 
     /// Runs a primitive right now (used once at build time, e.g. to reorder weights).
     func executeNow(_ primitive: dnnl_primitive_t, _ args: [(Int32, dnnl_memory_t)], _ context: @autoclosure () -> String) throws {
-        let list = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
+        var list = args.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1) }
+        if let md = scratchpadDescriptors[primitive] {
+            list.append(dnnl_exec_arg_t(arg: Int32(vs_dnnl_arg_scratchpad()), memory: try memory(md, context() + " scratchpad")))
+        }
         try list.withUnsafeBufferPointer { buffer in
             try dnnlCheck(dnnl_primitive_execute(primitive, stream, Int32(buffer.count), buffer.baseAddress),
                           "dnnl_primitive_execute", context())
@@ -131,6 +192,7 @@ final class DNNLGraph {
 
     /// Runs every recorded step in order and waits for the stream. Allocates nothing.
     func execute() throws {
+        if !scratchpadReady { try prepareScratchpad() }
         for step in steps {
             let status = dnnl_primitive_execute(step.primitive, stream, step.count, step.args)
             if status != dnnl_success {

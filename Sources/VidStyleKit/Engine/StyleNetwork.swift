@@ -81,6 +81,7 @@ public final class StyleNetwork {
         outputBuffer = graph.hostBuffer(count: planeCount)
         styleWeights = (0..<model.styles.count).map { $0 == 0 ? 1 : 0 }
         try build()
+        try graph.prepareScratchpad()
         try setStyleWeights(styleWeights)
     }
 

@@ -49,7 +49,8 @@ public final class TemporalSmoother {
                     for x in 0..<w {
                         let p = row + 3 * x
                         // Integer BT.601 luma; exactness does not matter, only the change.
-                        let value = UInt8((77 * Int(p[0]) + 150 * Int(p[1]) + 29 * Int(p[2])) >> 8)
+                        let weighted: Int = 77 * Int(p[0]) + 150 * Int(p[1]) + 29 * Int(p[2])
+                        let value = UInt8(truncatingIfNeeded: weighted >> 8)
                         let i = y * w + x
                         let change = abs(Int(value) - Int(luma[i]))
                         total += change
