@@ -49,11 +49,15 @@ import Testing
 
     @Test func stillImageInAndOut() throws {
         let dir = try TestMedia.temporaryFolder()
-        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=75x41", "-frames:v", "1", "\(dir)/photo.jpg"])
-        let result = try vidstyle(["\(dir)/photo.jpg", "\(dir)/out.png", "--style", "2", "--quiet"])
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=80x48", "-vf", "scale=75:41", "-frames:v", "1", "\(dir)/photo.png"])
+        let result = try vidstyle(["\(dir)/photo.png", "\(dir)/out.png", "--style", "2", "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.isEmpty)
         #expect(try TestMedia.probe("\(dir)/out.png", stream: "v", entry: "width,height") == "75,41")
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=80x48", "-frames:v", "1", "\(dir)/photo.jpg"])
+        let jpeg = try vidstyle(["\(dir)/photo.jpg", "\(dir)/out.jpg", "--quiet"])
+        #expect(jpeg.status == 0, "\(jpeg.stderr)")
+        #expect(try TestMedia.probe("\(dir)/out.jpg", stream: "v", entry: "codec_name,width,height") == "mjpeg,80,48")
     }
 
     @Test func stylesListsIndexNameAndPainter() throws {

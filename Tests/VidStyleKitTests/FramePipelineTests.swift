@@ -12,15 +12,11 @@ import Testing
         let failAt: Int?
         let stopAt: (Int, StopSignal)?
         private(set) var produced = 0
-        let inFlight: Mutex<Int>
-        let maxInFlight: Mutex<Int>
 
-        init(count: Int, failAt: Int? = nil, stopAt: (Int, StopSignal)? = nil, inFlight: Mutex<Int> = Mutex(0)) {
+        init(count: Int, failAt: Int? = nil, stopAt: (Int, StopSignal)? = nil) {
             self.count = count
             self.failAt = failAt
             self.stopAt = stopAt
-            self.inFlight = inFlight
-            self.maxInFlight = Mutex(0)
         }
 
         func next(pool: VideoFramePool) throws -> MediaItem? {
@@ -67,7 +63,8 @@ import Testing
                                                     sink: sink, pool: pool, stop: StopSignal())
         #expect(outcome == .init(framesWritten: 40, stoppedEarly: false))
         let records = sink.records.withLock { $0 }
-        #expect(records.map(\.pts) == (0..<40).map { Int64($0 * 1000 + $0 * $0) })
+        let expectedTimes: [Int64] = (0..<40).map { (n: Int) -> Int64 in Int64(n * 1000 + n * n) }
+        #expect(records.map(\.pts) == expectedTimes)
         #expect(records.allSatisfy { $0.painted == 255 &- $0.first })
         #expect(sink.state.withLock { $0 } == "finished")
     }
@@ -112,5 +109,15 @@ import Testing
         #expect(outcome.stoppedEarly)
         #expect(outcome.framesWritten == 26)
         #expect(sink.state.withLock { $0 } == "finished")
+    }
+
+    /// A source without a single frame is an error, not an empty file that looks like a result.
+    @Test func noFramesIsAnErrorAndDiscards() async {
+        let sink = RecordingSink()
+        await #expect(throws: FramePipeline.NoFramesError.self) {
+            _ = try await FramePipeline().run(source: CountingSource(count: 0), processor: InvertingProcessor(),
+                                              sink: sink, pool: VideoFramePool(width: 8, height: 8), stop: StopSignal())
+        }
+        #expect(sink.state.withLock { $0 } == "discarded")
     }
 }

@@ -53,8 +53,9 @@ import Testing
         let p = frame.row(0)
         #expect(Int(p[0]) - Int(p[1]) == 50)
         #expect(Int(p[1]) - Int(p[2]) == 50)
-        let styledLuma = 255 * (0.299 * 0.2 + 0.587 * 0.6 + 0.114 * 0.9)
-        let luma = 0.299 * Double(p[0]) + 0.587 * Double(p[1]) + 0.114 * Double(p[2])
+        let styledLuma: Double = 255 * (0.299 * 0.2 + 0.587 * 0.6 + 0.114 * 0.9)
+        let r = Double(p[0]), g = Double(p[1]), b = Double(p[2])
+        let luma: Double = 0.299 * r + 0.587 * g + 0.114 * b
         #expect(abs(luma - styledLuma) < 1.5)
     }
 }

@@ -15,6 +15,10 @@ public struct FramePipeline: Sendable {
         self.queueDepth = queueDepth
     }
 
+    /// The source ended without a single video frame (an empty or badly damaged input); the
+    /// output is discarded, as a file without pictures would only look like a result.
+    public struct NoFramesError: Error {}
+
     /// What a run did.
     public struct Outcome: Sendable, Equatable {
         public var framesWritten: Int
@@ -61,6 +65,7 @@ public struct FramePipeline: Sendable {
                 }
             }
             try Task.checkCancellation()
+            if outcome.framesWritten == 0 { throw NoFramesError() }
             try await encode.finish()
         } catch {
             await encode.discard()

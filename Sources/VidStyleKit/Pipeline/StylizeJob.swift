@@ -73,8 +73,13 @@ public struct StylizeJob: Sendable {
         let pool = VideoFramePool(width: video.width, height: video.height)
         let total = video.estimatedFrameCount
         let started = Date()
-        let outcome = try await FramePipeline().run(source: reader, processor: stylizer, sink: writer, pool: pool,
-                                                     stop: stop, progress: { progress($0, total) })
+        let outcome: FramePipeline.Outcome
+        do {
+            outcome = try await FramePipeline().run(source: reader, processor: stylizer, sink: writer, pool: pool,
+                                                    stop: stop, progress: { progress($0, total) })
+        } catch is FramePipeline.NoFramesError {
+            throw OptionError("input \(inputPath) has no decodable video frames (damaged or truncated?); nothing was written")
+        }
         return Summary(frames: outcome.framesWritten, seconds: Date().timeIntervalSince(started),
                        stoppedEarly: outcome.stoppedEarly, notices: notices, video: video)
     }
