@@ -23,9 +23,7 @@ struct GenericArchitectureTests {
         ["op": "sigmoid"],
     ] }
 
-    @Test(arguments: [true, false])
-    func matchesNaiveReference(useWinograd: Bool) throws {
-        var generator = SplitMix(seed: 42)
+    static func tensors(_ generator: inout SplitMix) -> [String: (shape: [Int], values: [Float])] {
         var tensors: [String: (shape: [Int], values: [Float])] = [:]
         func random(_ name: String, _ shape: [Int], scale: Float, offset: Float = 0) {
             tensors[name] = (shape, (0..<shape.reduce(1, *)).map { _ in offset + scale * generator.nextSigned() })
@@ -36,32 +34,110 @@ struct GenericArchitectureTests {
         random("n2.scale", [2, 12], scale: 0.3, offset: 1); random("n2.shift", [2, 12], scale: 0.2)
         random("c.weight", [6, 12, 3, 3], scale: 0.2)
         random("d.weight", [3, 6, 1, 1], scale: 0.5); random("d.bias", [3], scale: 0.1)
+        return tensors
+    }
 
-        let url = try Fixtures.temporaryFile(Self.modelFile(tensors))
+    /// Nested residual blocks three deep, a block around the input frame itself, one tensor saved
+    /// twice, a standalone sigmoid and an upsample inside blocks, and a final pixel shuffle with
+    /// a fused sigmoid: the paths where a wrong liveness plan in the activation arena would let a
+    /// step overwrite a tensor that a later `add` still reads.
+    static var nestedLayers: [[String: Any]] { [
+        ["op": "save"],
+        ["op": "conv", "name": "x", "in": 3, "out": 3, "kernel": 3, "stride": 1, "bias": true],
+        ["op": "norm", "name": "nx", "channels": 3, "relu": false],
+        ["op": "add"],
+        ["op": "conv", "name": "a", "in": 3, "out": 8, "kernel": 3, "stride": 2, "bias": true],
+        ["op": "save"],
+        ["op": "norm", "name": "n1", "channels": 8, "relu": true],
+        ["op": "save"],
+        ["op": "conv", "name": "b", "in": 8, "out": 8, "kernel": 3, "stride": 1, "bias": false],
+        ["op": "norm", "name": "n2", "channels": 8, "relu": true],
+        ["op": "save"],
+        ["op": "save"],
+        ["op": "sigmoid"],
+        ["op": "add"],
+        ["op": "add"],
+        ["op": "conv", "name": "c", "in": 8, "out": 8, "kernel": 1, "stride": 1, "bias": true],
+        ["op": "add"],
+        ["op": "upsample", "factor": 2],
+        ["op": "conv", "name": "d", "in": 8, "out": 8, "kernel": 3, "stride": 2, "bias": false],
+        ["op": "add"],
+        ["op": "conv", "name": "e", "in": 8, "out": 12, "kernel": 3, "stride": 1, "bias": true],
+        ["op": "pixel_shuffle", "factor": 2],
+        ["op": "sigmoid"],
+    ] }
+
+    static func nestedTensors(_ generator: inout SplitMix) -> [String: (shape: [Int], values: [Float])] {
+        var tensors: [String: (shape: [Int], values: [Float])] = [:]
+        func random(_ name: String, _ shape: [Int], scale: Float, offset: Float = 0) {
+            tensors[name] = (shape, (0..<shape.reduce(1, *)).map { _ in offset + scale * generator.nextSigned() })
+        }
+        random("x.weight", [3, 3, 3, 3], scale: 0.4); random("x.bias", [3], scale: 0.1)
+        random("nx.scale", [2, 3], scale: 0.3, offset: 1); random("nx.shift", [2, 3], scale: 0.2)
+        random("a.weight", [8, 3, 3, 3], scale: 0.4); random("a.bias", [8], scale: 0.1)
+        random("n1.scale", [2, 8], scale: 0.3, offset: 1); random("n1.shift", [2, 8], scale: 0.2)
+        random("b.weight", [8, 8, 3, 3], scale: 0.3)
+        random("n2.scale", [2, 8], scale: 0.3, offset: 1); random("n2.shift", [2, 8], scale: 0.2)
+        random("c.weight", [8, 8, 1, 1], scale: 0.3); random("c.bias", [8], scale: 0.1)
+        random("d.weight", [8, 8, 3, 3], scale: 0.2)
+        random("e.weight", [12, 8, 3, 3], scale: 0.2); random("e.bias", [12], scale: 0.1)
+        return tensors
+    }
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        let nested: Bool
+        let useWinograd: Bool
+        var testDescription: String { "\(nested ? "nested residuals" : "mid-network shuffle"), Winograd \(useWinograd)" }
+    }
+    static let cases = [false, true].flatMap { nested in [true, false].map { Case(nested: nested, useWinograd: $0) } }
+
+    /// Both architectures against the naive reference, with activations sharing the liveness-
+    /// planned arena and with every activation in its own bytes; the two builds must agree, and
+    /// sharing must actually save bytes.
+    @Test(arguments: cases)
+    func matchesNaiveReference(_ testCase: Case) throws {
+        var generator = SplitMix(seed: 42)
+        let layers = testCase.nested ? Self.nestedLayers : Self.layers
+        let tensors = testCase.nested ? Self.nestedTensors(&generator) : Self.tensors(&generator)
+        let url = try Fixtures.temporaryFile(Self.modelFile(tensors, layers: layers))
         let model = try StyleModel.load(contentsOf: url)
         let (width, height) = (12, 8)
         let input = (0..<(3 * width * height)).map { _ in 0.5 + 0.5 * generator.nextSigned() }
         let weights: [Float] = [0.3, 0.7]
 
-        let network = try StyleNetwork(model: model, width: width, height: height, useWinograd: useWinograd)
-        try network.setStyleWeights(weights)
-        input.withUnsafeBufferPointer { network.input.update(from: $0.baseAddress!, count: $0.count) }
-        try network.run()
-        let actual = Array(UnsafeBufferPointer(start: network.output, count: input.count))
+        func output(shareActivations: Bool) throws -> (values: [Float], arenaBytes: Int) {
+            let network = try StyleNetwork(model: model, width: width, height: height, useWinograd: testCase.useWinograd,
+                                           shareActivations: shareActivations)
+            try network.setStyleWeights(weights)
+            input.withUnsafeBufferPointer { network.input.update(from: $0.baseAddress!, count: $0.count) }
+            try network.run()
+            // A second frame: stale values left in reused bytes by the first must not matter.
+            try network.run()
+            return (Array(UnsafeBufferPointer(start: network.output, count: input.count)), network.activationBytes)
+        }
+        let shared = try output(shareActivations: true)
+        let separate = try output(shareActivations: false)
 
         let expected = Reference.forward(layers: model.layers, tensors: model.tensors, input: input,
                                          width: width, height: height, styleWeights: weights)
+        let error = relativeError(shared.values, expected)
+        print("generic architecture (\(testCase.testDescription)) relative L2 error: \(error); arena \(shared.arenaBytes) B shared, \(separate.arenaBytes) B separate")
+        #expect(error <= 1e-4)
+        #expect(relativeError(separate.values, expected) <= 1e-4)
+        #expect(relativeError(shared.values, separate.values) <= 1e-6)
+        #expect(shared.arenaBytes < separate.arenaBytes)
+    }
+
+    func relativeError(_ actual: [Float], _ expected: [Float]) -> Double {
         var diff = 0.0, norm = 0.0
         for i in expected.indices {
             diff += Double(actual[i] - expected[i]) * Double(actual[i] - expected[i])
             norm += Double(expected[i]) * Double(expected[i])
         }
-        let error = (diff / norm).squareRoot()
-        print("generic architecture relative L2 error: \(error)")
-        #expect(error <= 1e-4)
+        return (diff / norm).squareRoot()
     }
 
-    static func modelFile(_ tensors: [String: (shape: [Int], values: [Float])]) -> Data {
+    static func modelFile(_ tensors: [String: (shape: [Int], values: [Float])], layers: [[String: Any]] = layers) -> Data {
         var header: [String: Any] = [:]
         var data = Data()
         for name in tensors.keys.sorted() {

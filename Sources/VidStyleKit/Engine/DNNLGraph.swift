@@ -12,6 +12,16 @@ import CDNNL
 /// thread, so a network built on one thread and run on another (the stylize stage's own thread)
 /// read a scratchpad that was never allocated there and crashed. All steps share one
 /// scratchpad buffer, as they run one after another.
+///
+/// Activations (every tensor a step writes, other than the caller's input and output frames) live
+/// in one arena, planned by liveness: while the network is built, each new activation buffer is
+/// recorded with the span of build ops from the one that first writes it to the last one that
+/// reads it (`activationBuffer`, `endOp`), and its memory objects are created without a buffer.
+/// `prepare()` then gives every buffer an offset in the arena such that two buffers share bytes
+/// only if their spans do not overlap, allocates the arena once, and points the memory objects
+/// into it. Steps run strictly one after another (one in-order CPU stream, and `execute()` waits
+/// for it), so a buffer whose last reader has run can be overwritten by a later step. Without
+/// this every activation of the forward pass stayed allocated at once (~450 MB at 1280x720).
 final class DNNLGraph {
     /// One primitive call with its argument list (allocated once, at build time).
     struct Step {
@@ -33,7 +43,32 @@ final class DNNLGraph {
     private var scratchpadDescriptors: [dnnl_primitive_t: dnnl_memory_desc_t] = [:]
     private var scratchpadReady = false
 
-    init() throws {
+    /// One activation buffer's need: its size, the build ops from its first writer to its last
+    /// reader (`last` is nil while it is still live), and whether it may share bytes at all.
+    private struct Lifetime {
+        var bytes: Int
+        let first: Int
+        var last: Int?
+        /// A layout with padding (e.g. 12 channels in 16-channel blocks): oneDNN expects the
+        /// padding to stay zero, and primitives keep it zero without writing it, so another
+        /// tensor's values must never land there.
+        var exclusive: Bool
+    }
+    /// Whether activations whose lifetimes do not overlap share arena bytes. False gives every
+    /// activation its own bytes (the pre-arena memory use), which tests compare against.
+    let shareActivations: Bool
+    private var lifetimes: [Lifetime] = []
+    private var activationBindings: [(memory: dnnl_memory_t, buffer: Int)] = []
+    private var arenaOffsets: [Int] = []
+    private var arena: UnsafeMutableRawPointer?
+    private var arenaReady = false
+    /// The build op being recorded: lifetimes are spans of these.
+    private var currentOp = 0
+    /// Bytes in the activation arena (after `prepare()`).
+    private(set) var arenaBytes = 0
+
+    init(shareActivations: Bool = true) throws {
+        self.shareActivations = shareActivations
         var engine: dnnl_engine_t?
         try dnnlCheck(dnnl_engine_create(&engine, dnnl_cpu, 0), "dnnl_engine_create", "the CPU engine")
         self.engine = engine
@@ -45,6 +80,7 @@ final class DNNLGraph {
     deinit {
         for buffer in argBuffers { buffer.deallocate() }
         for buffer in hostBuffers { buffer.deallocate() }
+        arena?.deallocate()
         for primitive in primitives { dnnl_primitive_destroy(primitive) }
         for memory in memories { dnnl_memory_destroy(memory) }
         if let stream { dnnl_stream_destroy(stream) }
@@ -69,6 +105,124 @@ final class DNNLGraph {
         guard let memory else { throw DNNLError(call: "dnnl_memory_create", context: context(), status: -1) }
         memories.append(memory)
         return memory
+    }
+
+    // MARK: - Activation arena
+
+    /// A new activation buffer for a tensor of layout `md`, live from the op being recorded until
+    /// `endOp` no longer keeps it. Returns its id; bind memory objects to it with `activation`.
+    func activationBuffer(for md: dnnl_memory_desc_t) -> Int {
+        lifetimes.append(Lifetime(bytes: byteSize(md), first: currentOp, last: nil, exclusive: hasPadding(md)))
+        arenaReady = false
+        return lifetimes.count - 1
+    }
+
+    /// A memory object of layout `md` over activation buffer `buffer` (a view when the buffer
+    /// already has one). Its data handle is set by `prepare()`.
+    func activation(_ md: dnnl_memory_desc_t, buffer: Int, _ context: @autoclosure () -> String) throws -> dnnl_memory_t {
+        var md = md
+        var memory: dnnl_memory_t?
+        try dnnlCheck(dnnl_memory_create(&memory, &md, engine, vs_dnnl_memory_none()), "dnnl_memory_create", context())
+        guard let memory else { throw DNNLError(call: "dnnl_memory_create", context: context(), status: -1) }
+        memories.append(memory)
+        lifetimes[buffer].bytes = max(lifetimes[buffer].bytes, byteSize(md))
+        if hasPadding(md) { lifetimes[buffer].exclusive = true }
+        activationBindings.append((memory, buffer))
+        arenaReady = false
+        return memory
+    }
+
+    /// A memory object of layout `md` over a new activation buffer.
+    func activation(_ md: dnnl_memory_desc_t, _ context: @autoclosure () -> String) throws -> (memory: dnnl_memory_t, buffer: Int) {
+        let buffer = activationBuffer(for: md)
+        return (try activation(md, buffer: buffer, context()), buffer)
+    }
+
+    /// Ends the op being recorded: every activation buffer not in `live` has had its last reader
+    /// recorded, so ops recorded from now on may reuse its bytes.
+    func endOp(keeping live: Set<Int>) {
+        for id in lifetimes.indices where lifetimes[id].last == nil && !live.contains(id) {
+            lifetimes[id].last = currentOp
+        }
+        currentOp += 1
+    }
+
+    /// The start of activation buffer `buffer` in the arena (after `prepare()`).
+    func pointer(toActivation buffer: Int) -> UnsafeMutableRawPointer {
+        precondition(arenaReady, "activation pointer before prepare()")
+        return arena! + arenaOffsets[buffer]
+    }
+
+    /// Plans the arena (largest buffers first, each at the lowest offset clear of every placed
+    /// buffer whose lifetime overlaps its own), allocates it zeroed and points every activation
+    /// memory object into it. Runs once, before the first forward pass.
+    private func prepareArena() throws {
+        defer { arenaReady = true }
+        for id in lifetimes.indices where lifetimes[id].last == nil { lifetimes[id].last = currentOp }
+        func rounded(_ bytes: Int) -> Int { (max(1, bytes) + 63) / 64 * 64 }
+        func conflict(_ a: Int, _ b: Int) -> Bool {
+            let x = lifetimes[a], y = lifetimes[b]
+            if !shareActivations || x.exclusive || y.exclusive { return true }
+            return x.first <= y.last! && y.first <= x.last!
+        }
+        let order = lifetimes.indices.sorted { lifetimes[$0].bytes != lifetimes[$1].bytes ? lifetimes[$0].bytes > lifetimes[$1].bytes : $0 < $1 }
+        var offsets = [Int](repeating: 0, count: lifetimes.count)
+        var placed: [Int] = []
+        var total = 0
+        for id in order {
+            let size = rounded(lifetimes[id].bytes)
+            let taken = placed.filter { conflict(id, $0) }
+                .map { (start: offsets[$0], end: offsets[$0] + rounded(lifetimes[$0].bytes)) }
+                .sorted { $0.start < $1.start }
+            var offset = 0
+            for range in taken where range.end > offset {
+                if offset + size <= range.start { break }
+                offset = range.end
+            }
+            offsets[id] = offset
+            placed.append(id)
+            total = max(total, offset + size)
+        }
+        // The plan must never overlap two live buffers; a broken plan would corrupt frames silently.
+        for a in lifetimes.indices {
+            for b in lifetimes.indices where b > a && conflict(a, b) {
+                precondition(offsets[a] + rounded(lifetimes[a].bytes) <= offsets[b] || offsets[b] + rounded(lifetimes[b].bytes) <= offsets[a],
+                             "activation arena plan overlaps buffers \(a) and \(b)")
+            }
+        }
+        arena?.deallocate()
+        arena = nil
+        arenaOffsets = offsets
+        arenaBytes = total
+        guard total > 0 else { return }
+        let base = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: 64)
+        arena = base
+        // Zeroed once, so padded layouts start (and, being exclusive, stay) zero-padded.
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: total)
+        for binding in activationBindings {
+            try dnnlCheck(dnnl_memory_set_data_handle(binding.memory, base + offsets[binding.buffer]),
+                          "dnnl_memory_set_data_handle", "an activation buffer")
+        }
+    }
+
+    private func byteSize(_ md: dnnl_memory_desc_t) -> Int {
+        var md = md
+        return Int(dnnl_memory_desc_get_size(&md))
+    }
+
+    /// Whether `md` holds more bytes than its elements (padded blocks, or gaps between strides).
+    private func hasPadding(_ md: dnnl_memory_desc_t) -> Bool {
+        var dims = md.dims
+        let count = withUnsafeBytes(of: &dims) { raw in
+            raw.bindMemory(to: Int64.self).prefix(Int(md.ndims)).reduce(1) { $0 * Int($1) }
+        }
+        return byteSize(md) > count * Int(dnnl_data_type_size(md.data_type))
+    }
+
+    /// Prepares the shared scratchpad and the activation arena. Runs once after the build.
+    func prepare() throws {
+        if !scratchpadReady { try prepareScratchpad() }
+        if !arenaReady { try prepareArena() }
     }
 
     /// The buffer behind a memory object.
@@ -190,9 +344,11 @@ final class DNNLGraph {
         try dnnlCheck(dnnl_stream_wait(stream), "dnnl_stream_wait", context())
     }
 
-    /// Runs every recorded step in order and waits for the stream. Allocates nothing.
+    /// Runs every recorded step in order and waits for the stream. Allocates nothing (the
+    /// scratchpad and arena are prepared at build time; `prepare()` here only guards a graph
+    /// whose build skipped it).
     func execute() throws {
-        if !scratchpadReady { try prepareScratchpad() }
+        if !scratchpadReady || !arenaReady { try prepare() }
         for step in steps {
             let status = dnnl_primitive_execute(step.primitive, stream, step.count, step.args)
             if status != dnnl_success {

@@ -17,6 +17,10 @@ import CDNNL
 /// post-op (it commutes with a following pixel shuffle), and a final pixel shuffle is done while
 /// copying to `output`.
 ///
+/// Activations share one arena planned by liveness (see `DNNLGraph`): a tensor's bytes are reused
+/// once its last reader (the next layer, or for a saved tensor the matching `add`) is recorded, so
+/// only the tensors live at the same time take memory at once, not every layer's output.
+///
 /// Not `Sendable`: it owns mutable C state and is meant to be owned by one actor or thread.
 /// oneDNN parallelizes each primitive over the machine's cores with OpenMP.
 public final class StyleNetwork {
@@ -42,6 +46,8 @@ public final class StyleNetwork {
     private var normBindings: [NormBinding] = []
     /// When the network ends in a pixel shuffle, the planar pre-shuffle result and the factor.
     private var finalShuffle: (source: UnsafePointer<Float>, factor: Int)?
+    /// Bytes of the activation arena (every intermediate tensor of a forward pass).
+    var activationBytes: Int { graph.arenaBytes }
 
     private struct NormBinding {
         let channels: Int
@@ -54,6 +60,8 @@ public final class StyleNetwork {
     /// A tensor flowing through the graph while it is being built.
     private struct Value {
         let memory: dnnl_memory_t
+        /// Its activation buffer in the graph's arena; nil for the caller's `input` frame.
+        let buffer: Int?
         let md: dnnl_memory_desc_t
         let channels: Int
         let height: Int
@@ -64,7 +72,13 @@ public final class StyleNetwork {
     /// Builds every primitive for frames of `width` x `height`. Throws `NetworkError` for a size
     /// that is not a positive multiple of `model.inputMultiple`, `DNNLError` if oneDNN fails.
     /// The styles start as a one-hot choice of style 0.
-    public init(model: StyleModel, width: Int, height: Int, useWinograd: Bool = true) throws {
+    public convenience init(model: StyleModel, width: Int, height: Int, useWinograd: Bool = true) throws {
+        try self.init(model: model, width: width, height: height, useWinograd: useWinograd, shareActivations: true)
+    }
+
+    /// `shareActivations: false` gives every intermediate tensor its own bytes (the memory use
+    /// before the liveness-planned arena); tests compare the two to catch a liveness mistake.
+    init(model: StyleModel, width: Int, height: Int, useWinograd: Bool, shareActivations: Bool) throws {
         let multiple = model.inputMultiple
         guard width > 0, height > 0, width % multiple == 0, height % multiple == 0 else {
             throw NetworkError.sizeNotMultiple(width: width, height: height, multiple: multiple)
@@ -76,12 +90,15 @@ public final class StyleNetwork {
         let planeCount = 3 * width * height
         // The graph owns the host buffers too, so a build that throws part-way frees everything
         // exactly once, whether or not this object's deinit runs.
-        graph = try DNNLGraph()
+        graph = try DNNLGraph(shareActivations: shareActivations)
         input = graph.hostBuffer(count: planeCount)
         outputBuffer = graph.hostBuffer(count: planeCount)
         styleWeights = (0..<model.styles.count).map { $0 == 0 ? 1 : 0 }
-        try build()
-        try graph.prepareScratchpad()
+        let stagingBuffer = try build()
+        try graph.prepare()
+        if let (buffer, factor) = stagingBuffer {
+            finalShuffle = (UnsafePointer(graph.pointer(toActivation: buffer).assumingMemoryBound(to: Float.self)), factor)
+        }
         try setStyleWeights(styleWeights)
     }
 
@@ -118,7 +135,9 @@ public final class StyleNetwork {
 
     // MARK: - Building
 
-    private func build() throws {
+    /// Records every step. Returns the activation buffer and factor of a final pixel shuffle done
+    /// in Swift after the steps (its address is known only once the arena is allocated).
+    private func build() throws -> (buffer: Int, factor: Int)? {
         var ops = model.layers
         // An elementwise sigmoid commutes with upsampling and pixel shuffles; move it next to the
         // convolution before them so it can be fused as a post-op.
@@ -142,9 +161,15 @@ public final class StyleNetwork {
 
         let inputMD = try memoryDescriptor([1, 3, height, width], dnnl_nchw)
         var current = Value(memory: try graph.memory(inputMD, handle: UnsafeMutableRawPointer(input), "the input frame"),
-                            md: inputMD, channels: 3, height: height, width: width)
+                            buffer: nil, md: inputMD, channels: 3, height: height, width: width)
         var stack: [Value] = []
-        func isSaved(_ value: Value) -> Bool { stack.contains { $0.memory == value.memory } }
+        func same(_ a: Value, _ b: Value) -> Bool { a.memory == b.memory || (a.buffer != nil && a.buffer == b.buffer) }
+        func isSaved(_ value: Value) -> Bool { stack.contains { same($0, value) } }
+        /// After each layer: every buffer that neither the current tensor nor a saved one holds has
+        /// had its last reader recorded (temporaries of the layer included).
+        func endLayer() {
+            graph.endOp(keeping: Set(([current] + stack).compactMap(\.buffer)))
+        }
 
         var i = 0
         while i < ops.count {
@@ -154,7 +179,7 @@ public final class StyleNetwork {
                 current = try addConvolution(conv, source: current, sigmoid: fuseSigmoid) { converted in
                     // A saved tensor converted for this conv is the same values: let the residual
                     // add use the converted copy too rather than converting again.
-                    for j in stack.indices where stack[j].memory == current.memory { stack[j] = converted }
+                    for j in stack.indices where same(stack[j], current) { stack[j] = converted }
                 }
                 if fuseSigmoid { i += 1 }
             case .norm(let norm):
@@ -171,20 +196,30 @@ public final class StyleNetwork {
             case .sigmoid:
                 current = try addSigmoid(current, inPlace: !isSaved(current))
             }
+            endLayer()
             i += 1
         }
 
         // Planar result: straight into `output`, or into a staging buffer for the final shuffle.
         if let factor = deferredShuffle {
+            // In the arena: it is the last step, so nothing recorded later can reuse its bytes,
+            // and `run()` reads it right after the steps.
             let stagingMD = try memoryDescriptor(current.dims, dnnl_nchw)
-            let staging = try graph.memory(stagingMD, "the output staging buffer")
-            try addReorder(current, to: staging, md: stagingMD, label: "output layout")
-            finalShuffle = (UnsafePointer(try graph.handle(of: staging).assumingMemoryBound(to: Float.self)), factor)
+            let staging = try graph.activation(stagingMD, "the output staging buffer")
+            try addReorder(current, to: staging.memory, md: stagingMD, label: "output layout")
+            return (staging.buffer, factor)
         } else {
             let outputMD = try memoryDescriptor(current.dims, dnnl_nchw)
             let output = try graph.memory(outputMD, handle: UnsafeMutableRawPointer(outputBuffer), "the output frame")
             try addReorder(current, to: output, md: outputMD, label: "output layout")
+            return nil
         }
+    }
+
+    /// A memory object of layout `md` over the same bytes as `value` (a view).
+    private func alias(_ md: dnnl_memory_desc_t, of value: Value, label: String) throws -> dnnl_memory_t {
+        if let buffer = value.buffer { return try graph.activation(md, buffer: buffer, label) }
+        return try graph.memory(md, handle: try graph.handle(of: value.memory), label)
     }
 
     private func addReorder(_ value: Value, to memory: dnnl_memory_t, md: dnnl_memory_desc_t, label: String) throws {
@@ -195,9 +230,9 @@ public final class StyleNetwork {
     /// `value` in layout `md`: itself when it already is, else a reorder step into a new buffer.
     private func converted(_ value: Value, to md: dnnl_memory_desc_t, label: String) throws -> Value {
         if sameLayout(value.md, md) { return value }
-        let memory = try graph.memory(md, label)
-        try addReorder(value, to: memory, md: md, label: label)
-        return Value(memory: memory, md: md, channels: value.channels, height: value.height, width: value.width)
+        let out = try graph.activation(md, label)
+        try addReorder(value, to: out.memory, md: md, label: label)
+        return Value(memory: out.memory, buffer: out.buffer, md: md, channels: value.channels, height: value.height, width: value.width)
     }
 
     private func addConvolution(_ conv: Layer.Convolution, source: Value, sigmoid: Bool,
@@ -264,8 +299,8 @@ public final class StyleNetwork {
             let reorder = try graph.reorderPrimitive(from: plainWeightsMD, to: wantedWeights, label + " weights")
             try graph.executeNow(reorder, [(vs_dnnl_arg_from(), plainWeights), (vs_dnnl_arg_to(), weights)], label + " weights")
         }
-        let dst = try graph.memory(wantedDst, label + " output")
-        var args: [(Int32, dnnl_memory_t)] = [(vs_dnnl_arg_src(), src.memory), (vs_dnnl_arg_weights(), weights), (vs_dnnl_arg_dst(), dst)]
+        let dst = try graph.activation(wantedDst, label + " output")
+        var args: [(Int32, dnnl_memory_t)] = [(vs_dnnl_arg_src(), src.memory), (vs_dnnl_arg_weights(), weights), (vs_dnnl_arg_dst(), dst.memory)]
         if conv.hasBias {
             let bias = try graph.memory(biasMD, label + " bias")
             try model.tensor(named: conv.biasName)!.values.withUnsafeBytes { bytes in
@@ -274,7 +309,7 @@ public final class StyleNetwork {
             args.append((vs_dnnl_arg_bias(), bias))
         }
         graph.append(try graph.primitive(pd, label), args, label: label)
-        return Value(memory: dst, md: wantedDst, channels: conv.outChannels, height: outHeight, width: outWidth)
+        return Value(memory: dst.memory, buffer: dst.buffer, md: wantedDst, channels: conv.outChannels, height: outHeight, width: outWidth)
     }
 
     private func addNorm(_ norm: Layer.Normalization, source: Value, inPlace: Bool) throws -> Value {
@@ -294,8 +329,9 @@ public final class StyleNetwork {
         }
         let scale = try graph.memory(scaleMD, label + " scale")
         let shift = try graph.memory(shiftMD, label + " shift")
-        let dst = inPlace && sameLayout(dstMD, source.md) ? source.memory : try graph.memory(dstMD, label + " output")
-        var args: [(Int32, dnnl_memory_t)] = [(vs_dnnl_arg_src(), source.memory), (vs_dnnl_arg_dst(), dst),
+        let dst = inPlace && sameLayout(dstMD, source.md) ? (memory: source.memory, buffer: source.buffer)
+            : try graph.activation(dstMD, label + " output")
+        var args: [(Int32, dnnl_memory_t)] = [(vs_dnnl_arg_src(), source.memory), (vs_dnnl_arg_dst(), dst.memory),
                                               (vs_dnnl_arg_scale(), scale), (vs_dnnl_arg_shift(), shift)]
         for arg in [vs_dnnl_arg_mean(), vs_dnnl_arg_variance(), vs_dnnl_arg_workspace()] {
             if let md = graph.argumentDescriptor(pd, arg) {
@@ -308,7 +344,7 @@ public final class StyleNetwork {
                                         shift: try graph.handle(of: shift).assumingMemoryBound(to: Float.self),
                                         scaleRows: model.tensor(named: norm.scaleName)!.values,
                                         shiftRows: model.tensor(named: norm.shiftName)!.values))
-        return Value(memory: dst, md: dstMD, channels: source.channels, height: source.height, width: source.width)
+        return Value(memory: dst.memory, buffer: dst.buffer, md: dstMD, channels: source.channels, height: source.height, width: source.width)
     }
 
     private func addSum(_ current: Value, _ saved: Value, inPlace: Bool) throws -> Value {
@@ -319,11 +355,11 @@ public final class StyleNetwork {
         try dnnlCheck(dnnl_binary_desc_init(&desc, dnnl_binary_add, &a, &b, &dstMD), "dnnl_binary_desc_init", label)
         let pd = try graph.primitiveDescriptor(desc, label)
         defer { dnnl_primitive_desc_destroy(pd) }
-        let dst = inPlace ? current.memory : try graph.memory(dstMD, label + " output")
+        let dst = inPlace ? (memory: current.memory, buffer: current.buffer) : try graph.activation(dstMD, label + " output")
         graph.append(try graph.primitive(pd, label),
-                     [(vs_dnnl_arg_src(), current.memory), (vs_dnnl_arg_src_1(), other.memory), (vs_dnnl_arg_dst(), dst)],
+                     [(vs_dnnl_arg_src(), current.memory), (vs_dnnl_arg_src_1(), other.memory), (vs_dnnl_arg_dst(), dst.memory)],
                      label: label)
-        return Value(memory: dst, md: dstMD, channels: current.channels, height: current.height, width: current.width)
+        return Value(memory: dst.memory, buffer: dst.buffer, md: dstMD, channels: current.channels, height: current.height, width: current.width)
     }
 
     private func addUpsample(_ source: Value, factor: Int) throws -> Value {
@@ -340,9 +376,9 @@ public final class StyleNetwork {
         guard let wantedDst = graph.argumentDescriptor(pd, vs_dnnl_arg_dst()) else {
             throw DNNLError(call: "dnnl_primitive_desc_query_md", context: label, status: -1)
         }
-        let dst = try graph.memory(wantedDst, label + " output")
-        graph.append(try graph.primitive(pd, label), [(vs_dnnl_arg_src(), source.memory), (vs_dnnl_arg_dst(), dst)], label: label)
-        return Value(memory: dst, md: wantedDst, channels: source.channels, height: outHeight, width: outWidth)
+        let dst = try graph.activation(wantedDst, label + " output")
+        graph.append(try graph.primitive(pd, label), [(vs_dnnl_arg_src(), source.memory), (vs_dnnl_arg_dst(), dst.memory)], label: label)
+        return Value(memory: dst.memory, buffer: dst.buffer, md: wantedDst, channels: source.channels, height: outHeight, width: outWidth)
     }
 
     /// A pixel shuffle inside the network: a strided reorder from a planar view
@@ -354,13 +390,13 @@ public final class StyleNetwork {
         let dims = [1, c, h, r, w, r]
         let viewMD = try memoryDescriptor(dims, strides: [source.channels * h * w, r * r * h * w, w, r * h * w, 1, h * w])
         let denseMD = try memoryDescriptor(dims, dnnl_abcdef)
-        let dense = try graph.memory(denseMD, label + " output")
-        let view = try graph.memory(viewMD, handle: try graph.handle(of: planar.memory), label + " view")
+        let dense = try graph.activation(denseMD, label + " output")
+        let view = try alias(viewMD, of: planar, label: label + " view")
         let reorder = try graph.reorderPrimitive(from: viewMD, to: denseMD, label)
-        graph.append(reorder, [(vs_dnnl_arg_from(), view), (vs_dnnl_arg_to(), dense)], label: label)
+        graph.append(reorder, [(vs_dnnl_arg_from(), view), (vs_dnnl_arg_to(), dense.memory)], label: label)
         let outMD = try memoryDescriptor([1, c, h * r, w * r], dnnl_nchw)
-        let out = try graph.memory(outMD, handle: try graph.handle(of: dense), label + " output view")
-        return Value(memory: out, md: outMD, channels: c, height: h * r, width: w * r)
+        let out = try graph.activation(outMD, buffer: dense.buffer, label + " output view")
+        return Value(memory: out, buffer: dense.buffer, md: outMD, channels: c, height: h * r, width: w * r)
     }
 
     private func addSigmoid(_ source: Value, inPlace: Bool) throws -> Value {
@@ -371,9 +407,9 @@ public final class StyleNetwork {
                       "dnnl_eltwise_forward_desc_init", label)
         let pd = try graph.primitiveDescriptor(desc, label)
         defer { dnnl_primitive_desc_destroy(pd) }
-        let dst = inPlace ? source.memory : try graph.memory(source.md, label + " output")
-        graph.append(try graph.primitive(pd, label), [(vs_dnnl_arg_src(), source.memory), (vs_dnnl_arg_dst(), dst)], label: label)
-        return Value(memory: dst, md: source.md, channels: source.channels, height: source.height, width: source.width)
+        let dst = inPlace ? (memory: source.memory, buffer: source.buffer) : try graph.activation(source.md, label + " output")
+        graph.append(try graph.primitive(pd, label), [(vs_dnnl_arg_src(), source.memory), (vs_dnnl_arg_dst(), dst.memory)], label: label)
+        return Value(memory: dst.memory, buffer: dst.buffer, md: source.md, channels: source.channels, height: source.height, width: source.width)
     }
 
     /// Depth-to-space from planar `[channels*f*f][height/f][width/f]` to planar
