@@ -4,7 +4,7 @@ import Synchronization
 /// Frames, fps and ETA on one rewritten stderr line, at most a few times a second.
 final class ProgressReporter: Sendable {
     private struct State {
-        var lastPrint: Double = 0
+        var lastPrint: Double = -1  // the first frame is shown at once
         var printed = false
     }
 

@@ -203,4 +203,22 @@ import Testing
         #expect(check.status == 0 && check.stderr.isEmpty, "\(check.stderr)")
         #expect(try leftovers(in: dir).isEmpty)
     }
+
+    /// On a terminal, progress (frames, fps, ETA) is drawn on stderr; piped, and with --quiet,
+    /// it is not. `script` gives the job a pseudo-terminal.
+    @Test func progressOnlyOnATerminal() throws {
+        let dir = try TestMedia.temporaryFolder()
+        let input = "\(dir)/in.mp4"
+        try TestMedia.clip(input, size: "320x240", rate: 25, seconds: 4, audio: false)
+        let command = "\(Self.binary) \(input) \(dir)/out.mp4 --model \(model)"
+        let onTerminal = try TestMedia.run(TestMedia.which("script"), ["-q", "-e", "-c", command, "/dev/null"])
+        #expect(onTerminal.status == 0, "\(onTerminal.stdout)")
+        #expect(onTerminal.stdout.contains("\rframe "), "\(onTerminal.stdout)")
+        #expect(onTerminal.stdout.contains("/100"))
+        #expect(onTerminal.stdout.contains(" fps"))
+        #expect(onTerminal.stdout.contains("wrote \(dir)/out.mp4: 100 frames"))
+        let piped = try vidstyle([input, "\(dir)/piped.mp4"])
+        #expect(!piped.stderr.contains("\rframe"))
+        #expect(piped.stderr.split(separator: "\n").count == 1)
+    }
 }
