@@ -19,10 +19,13 @@ for f in "$videos"/*; do
   fi
   seconds=$(echo "$(date +%s.%N) - $start" | bc)
   in=$(count "$f"); got=$(count "$out/${name%.*}.mp4")
+  # Errors the input itself decodes with (a damaged last audio frame, say) are copied through
+  # bit for bit; only errors beyond those count.
   errors=$(ffmpeg -v error -i "$out/${name%.*}.mp4" -f null - 2>&1 | wc -l)
+  input_errors=$(ffmpeg -v error -i "$f" -f null - 2>&1 | wc -l)
   size=$(ffprobe -v error -select_streams v:0 -show_entries stream=codec_name,width,height -of csv=p=0 "$f" | tr ',' ' ')
-  verdict=ok; { [ "$in" = "$got" ] && [ "$errors" = 0 ]; } || { verdict=MISMATCH; status=1; }
-  printf 'samples: %-28s %-22s frames in=%-4s out=%-4s decode_errors=%s %5.1fs %s\n' "$name" "$size" "$in" "$got" "$errors" "$seconds" "$verdict"
+  verdict=ok; { [ "$in" = "$got" ] && [ "$errors" -le "$input_errors" ]; } || { verdict=MISMATCH; status=1; }
+  printf 'samples: %-28s %-22s frames in=%-4s out=%-4s decode_errors=%s (input %s) %5.1fs %s\n' "$name" "$size" "$in" "$got" "$errors" "$input_errors" "$seconds" "$verdict"
 done
 rm -rf "$out"
 exit $status
