@@ -52,7 +52,7 @@ def parse_args():
     p.add_argument("--curriculum", default="0:128,4000:192,10000:256",
                    help="step:crop pairs; each crop size applies from its step on")
     p.add_argument("--style-size", type=int, default=512, help="long side of the paintings for Gram targets")
-    p.add_argument("--content-weight", type=float, default=0.08)
+    p.add_argument("--content-weight", type=float, default=0.12)
     p.add_argument("--style-weight", type=float, default=1.0)
     p.add_argument("--tv-weight", type=float, default=10.0)
     p.add_argument("--stability-weight", type=float, default=20.0)
