@@ -7,6 +7,27 @@ import Testing
         #expect(PlanarImage.mirror(5, 5) == 3)
         #expect(PlanarImage.mirror(6, 5) == 2)
         #expect(PlanarImage.mirror(1, 1) == 0)
+        #expect(PlanarImage.mirror(-1, 5) == 1)
+        #expect(PlanarImage.mirror(-3, 2) == 1)
+    }
+
+    /// With a margin, the picture sits at (left, top), mirrored on every side, and store reads
+    /// it back from there: a round trip through an identity "network" is exact.
+    @Test func marginIsMirroredAndCroppedBack() {
+        let frame = VideoFrame(width: 5, height: 3)
+        for y in 0..<3 { for x in 0..<5 { for c in 0..<3 { frame.row(y)[3 * x + c] = UInt8(40 * y + 7 * x + c) } } }
+        var planar = [Float](repeating: -1, count: 3 * 12 * 8)
+        planar.withUnsafeMutableBufferPointer { PlanarImage.load(frame, into: $0.baseAddress!, width: 12, height: 8, left: 2, top: 2) }
+        func red(_ x: Int, _ y: Int) -> Int { Int((planar[y * 12 + x] * 255).rounded()) }
+        #expect(red(2, 2) == 0)          // the picture's corner
+        #expect(red(1, 2) == 7)          // column -1 mirrors column 1
+        #expect(red(2, 0) == 80)         // row -2 mirrors row 2
+        let copy = VideoFrame(width: 5, height: 3)
+        planar.withUnsafeBufferPointer {
+            PlanarImage.store($0.baseAddress!, width: 12, height: 8, into: copy, left: 2, top: 2, strength: 1,
+                              preserveColor: false, smoother: TemporalSmoother(width: 5, height: 3, amount: 0))
+        }
+        for y in 0..<3 { for x in 0..<15 { #expect(copy.row(y)[x] == frame.row(y)[x]) } }
     }
 
     /// A 5x3 frame padded to 8x4: the padding mirrors the picture, the picture is exact.

@@ -8,7 +8,12 @@
 public final class FrameStylizer {
     public let width: Int
     public let height: Int
-    /// The network's input size: the frame's size rounded up to the model's `inputMultiple`.
+    /// Mirrored pixels added on every side before the network and cropped after: the network
+    /// (zero padding inside) paints a dark line along its input's edges, which then falls
+    /// outside the picture.
+    public static let margin = 8
+    /// The network's input size: the frame's size plus the margins, rounded up to the model's
+    /// `inputMultiple`.
     public let paddedWidth: Int
     public let paddedHeight: Int
     public private(set) var settings: StyleSettings
@@ -23,8 +28,9 @@ public final class FrameStylizer {
         self.width = width
         self.height = height
         let multiple = max(1, model.inputMultiple)
-        paddedWidth = (width + multiple - 1) / multiple * multiple
-        paddedHeight = (height + multiple - 1) / multiple * multiple
+        let margin = FrameStylizer.margin
+        paddedWidth = (width + 2 * margin + multiple - 1) / multiple * multiple
+        paddedHeight = (height + 2 * margin + multiple - 1) / multiple * multiple
         self.settings = settings
         network = try StyleNetwork(model: model, width: paddedWidth, height: paddedHeight)
         try network.setStyleWeights(settings.style.weights(styleCount: model.styles.count))
@@ -34,11 +40,12 @@ public final class FrameStylizer {
     /// Paints one frame in place. The frame must have this stylizer's size.
     public func stylize(_ frame: VideoFrame) throws {
         precondition(frame.width == width && frame.height == height, "frame size changed mid-stream")
-        PlanarImage.load(frame, into: network.input, width: paddedWidth, height: paddedHeight)
+        let margin = FrameStylizer.margin
+        PlanarImage.load(frame, into: network.input, width: paddedWidth, height: paddedHeight, left: margin, top: margin)
         smoother.observeInput(frame)
         try network.run()
         PlanarImage.store(network.output, width: paddedWidth, height: paddedHeight, into: frame,
-                          strength: settings.strength, preserveColor: settings.preserveColor,
+                          left: margin, top: margin, strength: settings.strength, preserveColor: settings.preserveColor,
                           smoother: smoother)
     }
 

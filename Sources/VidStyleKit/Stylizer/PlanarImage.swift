@@ -1,18 +1,19 @@
 /// Conversions between packed RGB24 frames and the network's planar float tensors.
 enum PlanarImage {
-    /// Writes `frame` into a planar [3][height][width] tensor in 0...1, where width and height
-    /// may exceed the frame's: the extra columns and rows mirror the picture (reflection
-    /// padding), so the network sees no hard edge that it would paint as a border.
-    static func load(_ frame: VideoFrame, into planar: UnsafeMutablePointer<Float>, width: Int, height: Int) {
+    /// Writes `frame` into a planar [3][height][width] tensor in 0...1 with the picture's top
+    /// left corner at (`left`, `top`); the columns and rows around it mirror the picture
+    /// (reflection padding), so the network sees no hard edge that it would paint as a border.
+    static func load(_ frame: VideoFrame, into planar: UnsafeMutablePointer<Float>, width: Int, height: Int,
+                     left: Int = 0, top: Int = 0) {
         let plane = width * height
         let inv: Float = 1 / 255
         for y in 0..<height {
-            let row = frame.row(mirror(y, frame.height))
+            let row = frame.row(mirror(y - top, frame.height))
             let r = planar + y * width
             let g = r + plane
             let b = g + plane
             for x in 0..<width {
-                let p = row + 3 * mirror(x, frame.width)
+                let p = row + 3 * mirror(x - left, frame.width)
                 r[x] = Float(p[0]) * inv
                 g[x] = Float(p[1]) * inv
                 b[x] = Float(p[2]) * inv
@@ -23,13 +24,14 @@ enum PlanarImage {
     /// Writes the network's output back into `frame`, cropping the padding, then applying
     /// colour preservation, strength and temporal smoothing in one pass.
     static func store(_ planar: UnsafePointer<Float>, width: Int, height: Int, into frame: VideoFrame,
+                      left: Int = 0, top: Int = 0,
                       strength: Float, preserveColor: Bool, smoother: TemporalSmoother) {
         let plane = width * height
         let smooth = smoother.isEnabled
         smoother.withBuffers { keep, previous in
             for y in 0..<frame.height {
                 let row = frame.row(y)
-                let rp = planar + y * width
+                let rp = planar + (y + top) * width + left
                 let gp = rp + plane
                 let bp = gp + plane
                 for x in 0..<frame.width {
@@ -73,6 +75,7 @@ enum PlanarImage {
     /// clamps where the picture is too small to reflect.
     @inline(__always)
     static func mirror(_ i: Int, _ count: Int) -> Int {
+        if i < 0 { return min(-i, count - 1) }
         if i < count { return i }
         let reflected = 2 * count - 2 - i
         return max(0, reflected)
