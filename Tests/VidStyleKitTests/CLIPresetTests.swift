@@ -8,7 +8,7 @@ extension CLITests {
 
     func writePreset(_ yaml: String, in folder: String, name: String = "p.yaml") throws -> String {
         let path = "\(folder)/\(name)"
-        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        try yaml.write(toFile: path, atomically: false, encoding: .utf8)
         return path
     }
 

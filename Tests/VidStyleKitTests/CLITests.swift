@@ -83,7 +83,7 @@ import Testing
     func inputThatIsNotMedia(kind: String) throws {
         let dir = try TestMedia.temporaryFolder()
         let input = "\(dir)/bad.mp4"
-        try (kind == "text" ? "hello, this is not a video\n" : "").write(toFile: input, atomically: true, encoding: .utf8)
+        try (kind == "text" ? "hello, this is not a video\n" : "").write(toFile: input, atomically: false, encoding: .utf8)
         expectOneLineError(try vidstyle([input, "\(dir)/out.mp4"]), mentioning: ["bad.mp4"])
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/out.mp4"))
         #expect(try leftovers(in: dir).isEmpty)
@@ -143,7 +143,7 @@ import Testing
     @Test func existingOutputNeedsOverwrite() throws {
         let dir = try TestMedia.temporaryFolder()
         try TestMedia.clip("\(dir)/in.mp4")
-        try "keep me".write(toFile: "\(dir)/out.mp4", atomically: true, encoding: .utf8)
+        try "keep me".write(toFile: "\(dir)/out.mp4", atomically: false, encoding: .utf8)
         expectOneLineError(try vidstyle(["\(dir)/in.mp4", "\(dir)/out.mp4"]), mentioning: ["exists", "--overwrite"])
         #expect(try String(contentsOfFile: "\(dir)/out.mp4", encoding: .utf8) == "keep me")
         let replaced = try vidstyle(["\(dir)/in.mp4", "\(dir)/out.mp4", "-y", "--quiet"])

@@ -112,7 +112,7 @@ import Testing
     @Test func loadNamesTheFileAndMissingFilesAreErrors() throws {
         let folder = try TestMedia.temporaryFolder()
         let path = "\(folder)/typo.yaml"
-        try "name: typo\nstrenght: 0.5\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "name: typo\nstrenght: 0.5\n".write(toFile: path, atomically: false, encoding: .utf8)
         #expect(throws: PresetError("unknown key 'strenght' (did you mean 'strength'?); valid keys are name, description, style, mix, strength, preserve_color, smoothing, codec, crf, preset, audio",
                                     key: "strenght", file: path, line: 2)) {
             try PipelinePreset.load(path: path)
@@ -145,10 +145,10 @@ import Testing
         let folder = try TestMedia.temporaryFolder()
         let fake = URL(fileURLWithPath: "\(folder)/prefix/bin/vidstyle")
         try FileManager.default.createDirectory(atPath: "\(folder)/prefix/share/vidstyle/pipelines", withIntermediateDirectories: true)
-        try "name: b\n".write(toFile: "\(folder)/prefix/share/vidstyle/pipelines/b.yaml", atomically: true, encoding: .utf8)
+        try "name: b\n".write(toFile: "\(folder)/prefix/share/vidstyle/pipelines/b.yaml", atomically: false, encoding: .utf8)
         #expect(try PresetLocator.locate("b", currentFolder: folder, executable: fake) == "\(folder)/prefix/share/vidstyle/pipelines/b.yaml")
         try FileManager.default.createDirectory(atPath: "\(folder)/pipelines", withIntermediateDirectories: true)
-        try "name: b\n".write(toFile: "\(folder)/pipelines/b.yaml", atomically: true, encoding: .utf8)
+        try "name: b\n".write(toFile: "\(folder)/pipelines/b.yaml", atomically: false, encoding: .utf8)
         #expect(try PresetLocator.locate("b", currentFolder: folder, executable: fake) == "\(folder)/pipelines/b.yaml")
         #expect(try PresetLocator.locate("x/b.yaml", currentFolder: folder, executable: fake) == "x/b.yaml")
         #expect(throws: PresetError.self) { try PresetLocator.locate("nope", currentFolder: folder, executable: fake) }

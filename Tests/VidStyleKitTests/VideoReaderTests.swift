@@ -192,7 +192,7 @@ final class VideoReaderTests: XCTestCase {
     func testTextFileIsNotMedia() throws {
         for name in ["notes.txt", "notes.mp4"] {
             let path = folder + "/" + name
-            try "hello, this is not a video\n".write(toFile: path, atomically: true, encoding: .utf8)
+            try "hello, this is not a video\n".write(toFile: path, atomically: false, encoding: .utf8)
             assertReaderError(path) {
                 if case .notMedia = $0 { return true } else { return false }
             }
