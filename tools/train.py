@@ -136,6 +136,10 @@ def main():
                 style_grams[l].append(gram(feats[l])[0])
     style_grams = {l: torch.stack(v) for l, v in style_grams.items()}
 
+    # Some paintings need a stronger pull than others to reach the same style-loss ratio
+    # without losing the content (tools/styles.tsv, column style_weight).
+    per_style_weight = torch.tensor([s["style_weight"] for s in styles], device=device)
+
     arch = slim_architecture(args.width, args.blocks)
     net = StyleNet(arch, len(styles)).to(device)
     # The per-style norm parameters see only the samples of their own style, so they get a
@@ -184,7 +188,8 @@ def main():
             training = {"steps": step, "seconds": round(elapsed), "batch": args.batch,
                         "curriculum": args.curriculum, "style_size": args.style_size,
                         "weights": {"content": args.content_weight, "style": args.style_weight,
-                                    "tv": args.tv_weight, "stability": args.stability_weight},
+                                    "tv": args.tv_weight, "stability": args.stability_weight,
+                                    "per_style": {s["name"]: s["style_weight"] for s in styles}},
                         "data": data_hashes}
             export_model(net.cpu(), styles, training, args.export)
             net.to(device)
@@ -232,12 +237,14 @@ def main():
         style_out = sum(((gram(fo[l]) - target[l]) ** 2).sum(dim=(1, 2)) for l in STYLE_LAYERS)
         with torch.no_grad():
             style_in = sum(((gram(fx[l]) - target[l]) ** 2).sum(dim=(1, 2)) for l in STYLE_LAYERS)
-        style_ratio = (style_out / style_in.clamp_min(1e-12)).mean()
+        ratios = style_out / style_in.clamp_min(1e-12)
+        style_ratio = ratios.mean()
+        weighted_style = (ratios * per_style_weight[style_idx.to(device)]).mean()
         fc_o, fc_x = fo[CONTENT_LAYER], fx[CONTENT_LAYER]
         content_loss = (((fc_o - fc_x) ** 2).mean(dim=(1, 2, 3)) / (fc_x ** 2).mean(dim=(1, 2, 3))).mean()
         tv = ((out[:, :, 1:, :] - out[:, :, :-1, :]) ** 2).mean() + ((out[:, :, :, 1:] - out[:, :, :, :-1]) ** 2).mean()
 
-        loss = (args.style_weight * style_ratio + args.content_weight * content_loss
+        loss = (args.style_weight * weighted_style + args.content_weight * content_loss
                 + args.tv_weight * tv + args.stability_weight * stability)
         opt.zero_grad(set_to_none=True)
         loss.backward()

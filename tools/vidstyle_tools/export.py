@@ -15,10 +15,14 @@ from safetensors.torch import save_file
 from .architecture import StyleNet, arch_json
 
 
+PUBLIC_STYLE_KEYS = ("index", "name", "painter", "painting", "image")
+
+
 def export_model(net: StyleNet, styles: list[dict], training: dict, path: str) -> None:
     metadata = {
         "vidstyle.architecture": arch_json(net.arch),
-        "vidstyle.styles": json.dumps(styles, ensure_ascii=False),
+        # Training-only columns (style_weight) stay in vidstyle.training, not in the style list.
+        "vidstyle.styles": json.dumps([{k: s[k] for k in PUBLIC_STYLE_KEYS} for s in styles], ensure_ascii=False),
         "vidstyle.training": json.dumps(training),
     }
     tmp = path + ".tmp"
@@ -27,7 +31,9 @@ def export_model(net: StyleNet, styles: list[dict], training: dict, path: str) -
 
 
 def read_styles_table(path: str) -> list[dict]:
-    """tools/styles.tsv: file, name, painter, painting; the row order is the style index."""
+    """tools/styles.tsv: file, name, painter, painting, and an optional style_weight (the
+    multiplier of that painting's style loss in training, 1 if absent); the row order is the
+    style index."""
     rows = []
     with open(path, encoding="utf-8") as f:
         header = f.readline().rstrip("\n").split("\t")
@@ -35,4 +41,5 @@ def read_styles_table(path: str) -> list[dict]:
             if line.strip():
                 rows.append(dict(zip(header, line.rstrip("\n").split("\t"))))
     return [{"index": i, "name": r["name"], "painter": r["painter"], "painting": r["painting"],
-             "image": r["file"]} for i, r in enumerate(rows)]
+             "image": r["file"], "style_weight": float(r.get("style_weight") or 1.0)}
+            for i, r in enumerate(rows)]
