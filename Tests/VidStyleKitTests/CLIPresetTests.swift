@@ -14,7 +14,7 @@ extension CLITests {
 
     /// MD5 of the decoded pixels, so two outputs can be compared whatever the container adds.
     func pixelHash(_ path: String) throws -> String {
-        let result = try TestMedia.run(TestMedia.which("ffmpeg"), ["-v", "error", "-i", path, "-f", "md5", "-"])
+        let result = try TestMedia.run("ffmpeg", ["-v", "error", "-i", path, "-f", "md5", "-"])
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

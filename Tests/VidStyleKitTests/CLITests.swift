@@ -199,7 +199,7 @@ import Testing
         #expect(stderr.contains("interrupted"))
         let frames = Int(try TestMedia.probe(output, stream: "v", entry: "nb_read_frames", countFrames: true)) ?? 0
         #expect(frames > 0 && frames < 1500, "got \(frames) frames")
-        let check = try TestMedia.run(TestMedia.which("ffmpeg"), ["-v", "error", "-i", output, "-f", "null", "-"])
+        let check = try TestMedia.run("ffmpeg", ["-v", "error", "-i", output, "-f", "null", "-"])
         #expect(check.status == 0 && check.stderr.isEmpty, "\(check.stderr)")
         #expect(try leftovers(in: dir).isEmpty)
     }
@@ -211,7 +211,7 @@ import Testing
         let input = "\(dir)/in.mp4"
         try TestMedia.clip(input, size: "320x240", rate: 25, seconds: 4, audio: false)
         let command = "\(Self.binary) \(input) \(dir)/out.mp4 --model \(model)"
-        let onTerminal = try TestMedia.run(TestMedia.which("script"), ["-q", "-e", "-c", command, "/dev/null"])
+        let onTerminal = try TestMedia.run("script", ["-q", "-e", "-c", command, "/dev/null"])
         #expect(onTerminal.status == 0, "\(onTerminal.stdout)")
         #expect(onTerminal.stdout.contains("\rframe "), "\(onTerminal.stdout)")
         #expect(onTerminal.stdout.contains("/100"))

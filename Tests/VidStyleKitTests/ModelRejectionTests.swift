@@ -10,7 +10,7 @@ struct ModelRejectionTests {
     private func expectRejection(_ bytes: Data, _ expected: (String) -> ModelError,
                                  sourceLocation: SourceLocation = #_sourceLocation) throws {
         let url = try Fixtures.temporaryFile(bytes)
-        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        defer { TestMedia.remove(url.deletingLastPathComponent().path) }
         do {
             _ = try StyleModel.load(contentsOf: url)
             Issue.record("the bad file was accepted", sourceLocation: sourceLocation)

@@ -10,14 +10,14 @@ final class SampleVideoTests: XCTestCase {
         guard let folder = ProcessInfo.processInfo.environment["VIDSTYLE_SAMPLE_VIDEOS"] else {
             throw XCTSkip("set VIDSTYLE_SAMPLE_VIDEOS to a folder of videos to run this")
         }
-        let out = try MediaTestSupport.makeTemporaryFolder("samples")
-        defer { MediaTestSupport.remove(out) }
-        let names = MediaTestSupport.contents(folder).filter { !$0.hasPrefix(".") }
+        let out = try TestMedia.temporaryFolder("samples")
+        defer { TestMedia.remove(out) }
+        let names = TestMedia.contents(folder).filter { !$0.hasPrefix(".") }
         for name in names {
             let path = folder + "/" + name
-            let expected = (try? MediaTestSupport.ffprobe(["-count_frames", "-select_streams", "v:0",
-                "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", path]))?
-                .split(separator: "\n").first.map { $0.split(separator: ",").first.map(String.init) ?? "" } ?? "?"
+            let expected = (try? TestMedia.probeLines(path, stream: "v:0", entries: "stream=nb_read_frames",
+                                                      countFrames: true))?
+                .first.map { $0.split(separator: ",").first.map(String.init) ?? "" } ?? "?"
             let started = Date()
             do {
                 let reader = try VideoReader(path: path)
@@ -45,7 +45,8 @@ final class SampleVideoTests: XCTestCase {
                 }
                 try writer.finish()
                 let v = reader.video
-                let check = try MediaTestSupport.run("ffmpeg", ["-nostdin", "-v", "error", "-i", output, "-f", "null", "-"])
+                let check = try TestMedia.run("ffmpeg", ["-nostdin", "-v", "error", "-i", output, "-f", "null", "-"])
+                    .checked().stdout
                 print("SAMPLE \(name): \(v.codecName) \(v.width)x\(v.height) tb \(v.timeBase) "
                       + "rot \(v.rotationDegrees) colour \(v.colour.matrix)/\(v.colour.range) "
                       + "frames \(frames) ffprobe \(expected) firstPts \(firstPts ?? -1) nonIncreasing \(decreasing) "

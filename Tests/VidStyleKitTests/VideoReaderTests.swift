@@ -2,17 +2,7 @@ import Foundation
 import XCTest
 @testable import VidStyleKit
 
-final class VideoReaderTests: XCTestCase {
-    private var folder = ""
-
-    override func setUpWithError() throws {
-        folder = try MediaTestSupport.makeTemporaryFolder(name)
-    }
-
-    override func tearDown() {
-        MediaTestSupport.remove(folder)
-    }
-
+final class VideoReaderTests: TemporaryFolderTestCase {
     /// Reads every item; returns the video frames' (pts, duration) and the audio packet count.
     private func readAll(_ path: String) throws -> (frames: [(Int64, Int64)], audio: Int, reader: VideoReader) {
         let reader = try VideoReader(path: path)
@@ -34,12 +24,12 @@ final class VideoReaderTests: XCTestCase {
     func testVariableFrameRateKeepsEveryPts() throws {
         let path = folder + "/vfr.mp4"
         // Irregular timestamps (gaps grow by 20 ms each frame); B-frames reorder decoding.
-        try MediaTestSupport.ffmpeg([
+        try TestMedia.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=s=160x120:r=10:d=3",
             "-vf", "settb=1/1000,setpts=(N*N*0.01+N*0.05)/TB",
             "-fps_mode", "passthrough", "-enc_time_base", "1/1000", "-video_track_timescale", "1000",
             "-c:v", "libx264", "-bf", "2", "-pix_fmt", "yuv420p", path])
-        let expected = try MediaTestSupport.probeLines(
+        let expected = try TestMedia.probeLines(
             path, stream: "v:0", entries: "frame=best_effort_timestamp")
             .map { Int64($0.split(separator: ",")[0])! }
         let (frames, audio, reader) = try readAll(path)
@@ -57,7 +47,7 @@ final class VideoReaderTests: XCTestCase {
 
     func testStartTimeIsShiftedToZeroForAudioAndVideo() throws {
         let path = folder + "/late.ts"
-        try MediaTestSupport.ffmpeg([
+        try TestMedia.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=s=160x120:r=25:d=1",
             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:d=1",
             "-c:v", "mpeg2video", "-c:a", "mp2", "-output_ts_offset", "3", path])
@@ -85,7 +75,7 @@ final class VideoReaderTests: XCTestCase {
     func testReadsPixelsInRGBWithStreamColour() throws {
         // A flat BT.709 limited-range red: RGB must come back near (255, 0, 0).
         let path = folder + "/red.mkv"
-        try MediaTestSupport.ffmpeg([
+        try TestMedia.ffmpeg([
             "-f", "lavfi", "-i", "color=c=red:s=1280x720:r=5:d=0.4",
             "-vf", "scale=out_color_matrix=bt709:out_range=tv",
             "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
@@ -106,9 +96,9 @@ final class VideoReaderTests: XCTestCase {
 
     func testOddSizeAndFrameSizeChangeMidStream() throws {
         let a = folder + "/a.ts", b = folder + "/b.ts", path = folder + "/joined.ts"
-        try MediaTestSupport.ffmpeg(["-f", "lavfi", "-i", "testsrc=s=721x405:r=10:d=1",
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc=s=721x405:r=10:d=1",
                                      "-c:v", "mpeg2video", a])
-        try MediaTestSupport.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=10:d=1",
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=10:d=1",
                                      "-c:v", "mpeg2video", "-output_ts_offset", "1", b])
         // Byte-concatenated transport streams: the decoder changes size after 10 frames.
         let joined = try Data(contentsOf: URL(fileURLWithPath: a)) + Data(contentsOf: URL(fileURLWithPath: b))
@@ -123,7 +113,7 @@ final class VideoReaderTests: XCTestCase {
 
     func testTruncatedFileYieldsDecodableFramesThenEnds() throws {
         let path = folder + "/full.mkv", cut = folder + "/cut.mkv"
-        try MediaTestSupport.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=4",
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=4",
                                      "-c:v", "libx264", "-g", "10", path])
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         try data.prefix(data.count * 6 / 10).write(to: URL(fileURLWithPath: cut))
@@ -138,7 +128,7 @@ final class VideoReaderTests: XCTestCase {
             let path = folder + "/" + name, cut = folder + "/cut-" + name
             var args = ["-f", "lavfi", "-i", "testsrc2=s=320x240:r=25:d=4", "-c:v", "libx264", "-g", "10"]
             if !flags.isEmpty { args += ["-movflags", flags] }
-            try MediaTestSupport.ffmpeg(args + [path])
+            try TestMedia.ffmpeg(args + [path])
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: cut))
             do {
@@ -153,7 +143,7 @@ final class VideoReaderTests: XCTestCase {
 
     func testStillImageReadsOneFrame() throws {
         let path = folder + "/still.png"
-        try MediaTestSupport.ffmpeg(["-f", "lavfi", "-i", "testsrc=s=99x51", "-frames:v", "1", path])
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc=s=99x51", "-frames:v", "1", path])
         let (frames, audio, reader) = try readAll(path)
         XCTAssertEqual(reader.video.width, 99)
         XCTAssertEqual(reader.video.height, 51)
@@ -201,7 +191,7 @@ final class VideoReaderTests: XCTestCase {
 
     func testAudioOnlyFileHasNoVideo() throws {
         let path = folder + "/tone.m4a"
-        try MediaTestSupport.ffmpeg(["-f", "lavfi", "-i", "sine=d=0.5", "-c:a", "aac", path])
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "sine=d=0.5", "-c:a", "aac", path])
         assertReaderError(path) {
             if case .noVideoStream = $0 { return true } else { return false }
         }

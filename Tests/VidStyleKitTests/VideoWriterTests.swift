@@ -2,17 +2,7 @@ import Foundation
 import XCTest
 @testable import VidStyleKit
 
-final class VideoWriterTests: XCTestCase {
-    private var folder = ""
-
-    override func setUpWithError() throws {
-        folder = try MediaTestSupport.makeTemporaryFolder(name)
-    }
-
-    override func tearDown() {
-        MediaTestSupport.remove(folder)
-    }
-
+final class VideoWriterTests: TemporaryFolderTestCase {
     /// Reads `input` and writes every frame and audio packet to `output`; returns the finished
     /// writer (for its notices) and the (pts, duration) of the frames read.
     @discardableResult
@@ -58,16 +48,16 @@ final class VideoWriterTests: XCTestCase {
     /// Fully decodes `path` with the ffmpeg CLI; returns its error output (empty when clean).
     private func decodeErrors(_ path: String) throws -> String {
         do {
-            try MediaTestSupport.run("ffmpeg", ["-nostdin", "-v", "error", "-i", path, "-f", "null", "-"])
+            try TestMedia.run("ffmpeg", ["-nostdin", "-v", "error", "-i", path, "-f", "null", "-"]).checked()
             return ""
-        } catch let failure as MediaTestSupport.ToolFailure {
+        } catch let failure as TestMediaError {
             return failure.description
         }
     }
 
     private func audioHash(_ path: String) throws -> String {
-        try MediaTestSupport.run("ffmpeg", ["-nostdin", "-v", "error", "-i", path, "-map", "0:a",
-                                            "-c", "copy", "-f", "md5", "-"])
+        try TestMedia.run("ffmpeg", ["-nostdin", "-v", "error", "-i", path, "-map", "0:a",
+                                     "-c", "copy", "-f", "md5", "-"]).checked().stdout
     }
 
     private func makeClip(_ name: String, video: String = "testsrc2=s=320x240:r=25:d=2",
@@ -77,7 +67,7 @@ final class VideoWriterTests: XCTestCase {
         if audioCodec != nil { args += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100:d=2"] }
         args += ["-c:v", "libx264", "-pix_fmt", "yuv420p"]
         if let audioCodec { args += ["-c:a", audioCodec] }
-        try MediaTestSupport.ffmpeg(args + extra + [path])
+        try TestMedia.ffmpeg(args + extra + [path])
         return path
     }
 
@@ -85,7 +75,7 @@ final class VideoWriterTests: XCTestCase {
 
     func testRoundTripKeepsFrameCountPtsAndDuration() throws {
         let input = folder + "/vfr.mp4"
-        try MediaTestSupport.ffmpeg([
+        try TestMedia.ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=s=160x120:r=10:d=3",
             "-vf", "settb=1/1000,setpts=(N*N*0.01+N*0.05)/TB",
             "-fps_mode", "passthrough", "-enc_time_base", "1/1000", "-video_track_timescale", "1000",
@@ -110,7 +100,7 @@ final class VideoWriterTests: XCTestCase {
             XCTAssertEqual(Set(written.dropLast().map(\.1)).count, 29, "irregular durations")
         }
         let output = folder + "/out.mp4"
-        let probed = try MediaTestSupport.probeLines(output, stream: "v:0", entries: "stream=nb_frames")
+        let probed = try TestMedia.probeLines(output, stream: "v:0", entries: "stream=nb_frames")
         XCTAssertEqual(probed, ["30"])
     }
 
@@ -135,11 +125,11 @@ final class VideoWriterTests: XCTestCase {
                       "\(writer.notices)")
         XCTAssertTrue(writer.notices.contains("video: h264 can't go into webm; encoded as VP9"),
                       "\(writer.notices)")
-        let codecs = try MediaTestSupport.probeLines(output, stream: "a:0", entries: "stream=codec_name")
+        let codecs = try TestMedia.probeLines(output, stream: "a:0", entries: "stream=codec_name")
         XCTAssertEqual(codecs, ["opus"])
-        XCTAssertEqual(try MediaTestSupport.probeLines(output, stream: "v:0", entries: "stream=codec_name"), ["vp9"])
+        XCTAssertEqual(try TestMedia.probeLines(output, stream: "v:0", entries: "stream=codec_name"), ["vp9"])
         XCTAssertEqual(try decodeErrors(output), "")
-        let seconds = try MediaTestSupport.ffprobe(["-show_entries", "format=duration", "-of", "csv=p=0", output])
+        let seconds = try TestMedia.ffprobe(["-show_entries", "format=duration", "-of", "csv=p=0", output])
         XCTAssertEqual(Double(seconds.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 2, accuracy: 0.15)
     }
 
@@ -148,9 +138,9 @@ final class VideoWriterTests: XCTestCase {
         let output = folder + "/out.mp4"
         let (writer, _) = try copy(input, to: output)
         XCTAssertEqual(writer.notices, ["audio: pcm_s16le can't go into mp4; re-encoded to AAC"])
-        XCTAssertEqual(try MediaTestSupport.probeLines(output, stream: "a:0", entries: "stream=codec_name"), ["aac"])
+        XCTAssertEqual(try TestMedia.probeLines(output, stream: "a:0", entries: "stream=codec_name"), ["aac"])
         XCTAssertEqual(try decodeErrors(output), "")
-        let duration = try MediaTestSupport.probeLines(output, stream: "a:0", entries: "stream=duration")
+        let duration = try TestMedia.probeLines(output, stream: "a:0", entries: "stream=duration")
         XCTAssertEqual(Double(duration.first ?? "") ?? 0, 2, accuracy: 0.1)
     }
 
@@ -158,7 +148,7 @@ final class VideoWriterTests: XCTestCase {
         let input = try makeClip("in.mp4")
         let output = folder + "/out.mp4"
         try copy(input, to: output, options: EncodingOptions(keepAudio: false))
-        XCTAssertEqual(try MediaTestSupport.probeLines(output, stream: "a", entries: "stream=codec_name"), [])
+        XCTAssertEqual(try TestMedia.probeLines(output, stream: "a", entries: "stream=codec_name"), [])
     }
 
     // MARK: containers and codecs
@@ -171,11 +161,9 @@ final class VideoWriterTests: XCTestCase {
             let output = folder + "/out-\(codec.rawValue)." + ext
             try copy(input, to: output, options: EncodingOptions(codec: codec))
             XCTAssertEqual(try decodeErrors(output), "", output)
-            let frames = try MediaTestSupport.ffprobe(["-count_frames", "-select_streams", "v:0",
-                                                       "-show_entries", "stream=nb_read_frames",
-                                                       "-of", "csv=p=0", output])
-            XCTAssertEqual(frames.trimmingCharacters(in: .whitespacesAndNewlines), "50", output)
-            XCTAssertEqual(MediaTestSupport.contents(folder).filter { $0.hasPrefix(".") }, [])
+            let frames = try TestMedia.probe(output, stream: "v", entry: "nb_read_frames", countFrames: true)
+            XCTAssertEqual(frames, "50", output)
+            XCTAssertEqual(TestMedia.contents(folder).filter { $0.hasPrefix(".") }, [])
         }
     }
 
@@ -196,7 +184,7 @@ final class VideoWriterTests: XCTestCase {
                                              options: EncodingOptions(preset: "warp-speed"))) { error in
             guard case .encodeFailed? = error as? MediaError else { return XCTFail("\(error)") }
         }
-        XCTAssertEqual(MediaTestSupport.contents(folder), ["in.mp4"])
+        XCTAssertEqual(TestMedia.contents(folder), ["in.mp4"])
     }
 
     // MARK: metadata
@@ -210,7 +198,7 @@ final class VideoWriterTests: XCTestCase {
         let reader = try VideoReader(path: output)
         XCTAssertEqual(reader.video.displayMatrix, matrix)
         XCTAssertEqual(reader.video.rotationDegrees, 90, accuracy: 0.01)
-        let probe = try MediaTestSupport.ffprobe(["-show_streams", "-select_streams", "v:0", output])
+        let probe = try TestMedia.ffprobe(["-show_streams", "-select_streams", "v:0", output])
         XCTAssertTrue(probe.contains("rotation=-90"), probe)
         // And onwards from a file that has it.
         try copy(output, to: folder + "/again.mov")
@@ -225,7 +213,7 @@ final class VideoWriterTests: XCTestCase {
         for ext in ["mp4", "mkv", "webm"] {
             let output = folder + "/out." + ext
             try copy(input, to: output)
-            let tags = try MediaTestSupport.probeLines(output, stream: "v:0",
+            let tags = try TestMedia.probeLines(output, stream: "v:0",
                 entries: "stream=color_space,color_primaries,color_transfer,color_range")
             XCTAssertEqual(tags, ["tv,bt709,bt709,bt709"], ext)
         }
@@ -235,7 +223,7 @@ final class VideoWriterTests: XCTestCase {
         // Flat red in BT.601 SD and BT.709 HD: after decode → RGB → encode → decode, still red.
         for (size, matrix) in [("640x360", "bt601"), ("1280x720", "bt709")] {
             let input = folder + "/red-\(matrix).mp4"
-            try MediaTestSupport.ffmpeg(["-f", "lavfi", "-i", "color=c=red:s=\(size):r=5:d=0.4",
+            try TestMedia.ffmpeg(["-f", "lavfi", "-i", "color=c=red:s=\(size):r=5:d=0.4",
                                          "-vf", "scale=out_color_matrix=\(matrix):out_range=tv",
                                          "-colorspace", matrix == "bt601" ? "smpte170m" : "bt709",
                                          "-c:v", "libx264", "-qp", "0", "-pix_fmt", "yuv420p", input])
@@ -255,21 +243,21 @@ final class VideoWriterTests: XCTestCase {
 
     func testOddSizeIsCroppedForH264AndExactForPNG() throws {
         let input = folder + "/odd.mkv"
-        try MediaTestSupport.ffmpeg(["-f", "lavfi", "-i", "testsrc=s=721x405:r=10:d=0.5",
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc=s=721x405:r=10:d=0.5",
                                      "-c:v", "ffv1", input])
         let reader = try VideoReader(path: input)
         XCTAssertEqual(reader.video.width, 721)
         for (ext, size) in [("mp4", "720,404"), ("webm", "720,404"), ("jpg", "720,404"), ("png", "721,405")] {
             let output = folder + "/out." + ext
             try copy(input, to: output)
-            XCTAssertEqual(try MediaTestSupport.probeLines(output, stream: "v:0", entries: "stream=width,height"),
+            XCTAssertEqual(try TestMedia.probeLines(output, stream: "v:0", entries: "stream=width,height"),
                            [size], ext)
         }
     }
 
     func testPngStillRoundTripIsExact() throws {
         let input = folder + "/still.png"
-        try MediaTestSupport.ffmpeg(["-f", "lavfi", "-i", "testsrc=s=99x51", "-frames:v", "1", input])
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc=s=99x51", "-frames:v", "1", input])
         let output = folder + "/out.png"
         try copy(input, to: output)
         func pixels(_ path: String) throws -> [UInt8] {
@@ -281,7 +269,7 @@ final class VideoWriterTests: XCTestCase {
         let a = try pixels(input), b = try pixels(output)
         XCTAssertEqual(a.count, 99 * 51 * 3)
         XCTAssertEqual(a, b)
-        XCTAssertEqual(try MediaTestSupport.probeLines(output, stream: "v:0", entries: "stream=codec_name,pix_fmt"),
+        XCTAssertEqual(try TestMedia.probeLines(output, stream: "v:0", entries: "stream=codec_name,pix_fmt"),
                        ["png,rgb24"])
     }
 
@@ -289,9 +277,9 @@ final class VideoWriterTests: XCTestCase {
         let input = try makeClip("in.mp4")
         let output = folder + "/last.png"
         try copy(input, to: output)
-        XCTAssertEqual(try MediaTestSupport.probeLines(output, stream: "v:0", entries: "stream=width,height"),
+        XCTAssertEqual(try TestMedia.probeLines(output, stream: "v:0", entries: "stream=width,height"),
                        ["320,240"])
-        XCTAssertEqual(MediaTestSupport.contents(folder), ["in.mp4", "last.png"])
+        XCTAssertEqual(TestMedia.contents(folder), ["in.mp4", "last.png"])
     }
 
     // MARK: output file handling and errors
@@ -318,17 +306,17 @@ final class VideoWriterTests: XCTestCase {
             writer.discard()
             XCTAssertThrowsError(try writer.finish())
         }
-        XCTAssertEqual(MediaTestSupport.contents(folder), ["in.mp4"])
+        XCTAssertEqual(TestMedia.contents(folder), ["in.mp4"])
         // Dropped without finish or discard: deinit cleans up.
         do {
             let writer = try VideoWriter(path: output, video: reader.video, audio: nil, options: EncodingOptions())
             if case .video(let frame)? = try reader.next(pool: pool) { try writer.write(frame) }
         }
-        XCTAssertEqual(MediaTestSupport.contents(folder), ["in.mp4"])
+        XCTAssertEqual(TestMedia.contents(folder), ["in.mp4"])
         // finish replaces an existing OUT in one rename.
         try Data("old".utf8).write(to: URL(fileURLWithPath: output))
         try copy(input, to: folder + "/fresh.mp4")
-        XCTAssertEqual(MediaTestSupport.contents(folder), ["fresh.mp4", "in.mp4", "out.mp4"])
+        XCTAssertEqual(TestMedia.contents(folder), ["fresh.mp4", "in.mp4", "out.mp4"])
     }
 
     func testFinishWithoutFramesFailsAndLeavesNothing() throws {
@@ -339,7 +327,7 @@ final class VideoWriterTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("no video frames"))
         }
         writer.discard()
-        XCTAssertEqual(MediaTestSupport.contents(folder), [])
+        XCTAssertEqual(TestMedia.contents(folder), [])
     }
 
     func testSyntheticFramesEncode() throws {
@@ -374,7 +362,7 @@ final class VideoWriterTests: XCTestCase {
             return $0.description.contains(".mp4") && $0.description.contains(".webm")
                 && $0.description.contains("out.xyz")
         }
-        XCTAssertEqual(MediaTestSupport.contents(folder), [])
+        XCTAssertEqual(TestMedia.contents(folder), [])
     }
 
     func testUnwritableFolder() throws {
@@ -392,23 +380,23 @@ final class VideoWriterTests: XCTestCase {
             assertWriterError(locked + "/out.mp4") {
                 if case .outputFolderNotWritable = $0 { return true } else { return false }
             }
-            XCTAssertEqual(MediaTestSupport.contents(locked), [])
+            XCTAssertEqual(TestMedia.contents(locked), [])
         }
-        XCTAssertEqual(MediaTestSupport.contents(folder), ["plain-file"])
+        XCTAssertEqual(TestMedia.contents(folder), ["plain-file"])
     }
 }
 
 extension VideoWriterTests {
     func testContainerThatCannotHoldCodec() throws {
-        let folder = try MediaTestSupport.makeTemporaryFolder("cannotHold")
-        defer { MediaTestSupport.remove(folder) }
+        let folder = try TestMedia.temporaryFolder("cannotHold")
+        defer { TestMedia.remove(folder) }
         let info = VideoStreamInfo(width: 64, height: 48, timeBase: Rational(num: 1, den: 25))
         XCTAssertThrowsError(try VideoWriter(path: folder + "/o.mov", video: info, audio: nil,
                                              options: EncodingOptions(codec: .vp9))) { error in
             XCTAssertEqual(error as? MediaError, .containerCannotHoldCodec(container: "mov", codec: "vp9"))
             XCTAssertEqual("\(error)", "mov cannot hold vp9; pick another codec or output extension")
         }
-        XCTAssertEqual(MediaTestSupport.contents(folder), [])
+        XCTAssertEqual(TestMedia.contents(folder), [])
         // Every other combination opens.
         for ext in ["mov", "mp4", "mkv", "webm"] {
             for codec in VideoCodec.allCases where !(ext == "mov" && codec == .vp9) {
@@ -417,21 +405,21 @@ extension VideoWriterTests {
                 writer.discard()
             }
         }
-        XCTAssertEqual(MediaTestSupport.contents(folder), [])
+        XCTAssertEqual(TestMedia.contents(folder), [])
     }
 }
 
 extension VideoWriterTests {
     func testStartOffsetIsRemovedAndSyncKept() throws {
-        let folder = try MediaTestSupport.makeTemporaryFolder("sync")
-        defer { MediaTestSupport.remove(folder) }
+        let folder = try TestMedia.temporaryFolder("sync")
+        defer { TestMedia.remove(folder) }
         let input = folder + "/late.ts", output = folder + "/out.mkv"
-        try MediaTestSupport.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=160x120:r=25:d=2",
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=160x120:r=25:d=2",
                                      "-f", "lavfi", "-i", "sine=d=2:sample_rate=48000",
                                      "-c:v", "mpeg2video", "-c:a", "mp2", "-output_ts_offset", "3", input])
         func starts(_ path: String) throws -> (video: Double, audio: Double) {
-            let v = try MediaTestSupport.probeLines(path, stream: "v:0", entries: "stream=start_time")
-            let a = try MediaTestSupport.probeLines(path, stream: "a:0", entries: "stream=start_time")
+            let v = try TestMedia.probeLines(path, stream: "v:0", entries: "stream=start_time")
+            let a = try TestMedia.probeLines(path, stream: "a:0", entries: "stream=start_time")
             return (Double(v[0].split(separator: ",")[0])!, Double(a[0].split(separator: ",")[0])!)
         }
         let before = try starts(input)

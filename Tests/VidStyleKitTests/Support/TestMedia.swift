@@ -1,18 +1,39 @@
 import Foundation
+import XCTest
 
-/// Small media made on the fly with ffmpeg's lavfi sources, and a way to run commands.
+/// The one helper for tests that touch media or the file system: run commands, make small clips
+/// with ffmpeg's lavfi sources, probe results with ffprobe, and hand out temporary folders.
+///
+/// Every temporary folder lives under one root per test process (`vidstyle-tests-<pid>` in the
+/// system temporary folder), removed when the process exits; roots left by earlier runs whose
+/// process is gone (a crash, a kill) are removed the first time a folder is asked for.
+/// Write files in them with `atomically: false`: Foundation's atomic write on Linux leaks a
+/// `TemporaryDirectory.*` folder per file.
 enum TestMedia {
     struct CommandResult {
+        var command: [String]
         var status: Int32
         var stdout: String
         var stderr: String
+
+        /// This result, or a `TestMediaError` with the command and its stderr when it failed.
+        @discardableResult
+        func checked() throws -> CommandResult {
+            guard status == 0 else {
+                throw TestMediaError("\(command.joined(separator: " ")) failed (status \(status)): \(stderr)")
+            }
+            return self
+        }
     }
 
-    /// Runs a program to completion and captures its output.
+    // MARK: commands
+
+    /// Runs a program (a path, or a name looked up on PATH) to completion and captures its output.
+    /// A failing status is returned, not thrown: use `checked()` where failure is an error.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
+    static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
+        process.executableURL = URL(fileURLWithPath: program.contains("/") ? program : which(program))
         process.arguments = arguments
         if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
@@ -24,10 +45,12 @@ enum TestMedia {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        return CommandResult(command: [program] + arguments, status: process.terminationStatus,
+                             stdout: String(decoding: outData, as: UTF8.self),
                              stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// The path of `name` on PATH (`/usr/bin/NAME` when it is not found).
     static func which(_ name: String) -> String {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
             let path = "\(dir)/\(name)"
@@ -36,10 +59,9 @@ enum TestMedia {
         return "/usr/bin/\(name)"
     }
 
-    /// Runs ffmpeg with `arguments`, failing loudly if it fails.
+    /// `ffmpeg -nostdin -v error -y ARGS`, throwing with its stderr when it fails.
     static func ffmpeg(_ arguments: [String]) throws {
-        let result = try run(which("ffmpeg"), ["-nostdin", "-v", "error", "-y"] + arguments)
-        guard result.status == 0 else { throw TestMediaError("ffmpeg failed: \(result.stderr)") }
+        try run("ffmpeg", ["-nostdin", "-v", "error", "-y"] + arguments).checked()
     }
 
     /// A test clip: testsrc2 video, optionally a sine tone.
@@ -51,34 +73,105 @@ enum TestMedia {
         try ffmpeg(args)
     }
 
-    /// ffprobe's value for one entry of the first stream of a kind, e.g. ("v", "nb_read_frames").
+    // MARK: probing
+
+    /// `ffprobe -v error ARGS` output, throwing with its stderr when it fails.
+    static func ffprobe(_ arguments: [String]) throws -> String {
+        try run("ffprobe", ["-v", "error"] + arguments).checked().stdout
+    }
+
+    /// One trimmed, non-empty line per value of `-show_entries ENTRIES -of csv=p=0` on the streams
+    /// `stream` selects (e.g. "v:0", "a"); `countFrames` adds `-count_frames`.
+    static func probeLines(_ path: String, stream: String, entries: String, countFrames: Bool = false) throws -> [String] {
+        let args = (countFrames ? ["-count_frames"] : [])
+            + ["-select_streams", stream, "-show_entries", entries, "-of", "csv=p=0", path]
+        return try ffprobe(args).split(separator: "\n")
+            .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// ffprobe's value for `stream=ENTRY` of the first stream of a kind, e.g. ("v", "nb_read_frames");
+    /// empty when there is no such stream.
     static func probe(_ path: String, stream: String, entry: String, countFrames: Bool = false) throws -> String {
-        var args = ["-v", "error", "-select_streams", "\(stream):0", "-show_entries", "stream=\(entry)", "-of", "csv=p=0"]
-        if countFrames { args.insert("-count_frames", at: 0) }
-        let result = try run(which("ffprobe"), args + [path])
-        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try probeLines(path, stream: "\(stream):0", entries: "stream=\(entry)", countFrames: countFrames)
+            .joined(separator: "\n")
     }
 
     /// Presentation times of every video frame, as ffprobe reads them.
     static func frameTimes(_ path: String) throws -> [String] {
-        let result = try run(which("ffprobe"), ["-v", "error", "-select_streams", "v:0", "-show_entries",
-                                                "frame=pts_time", "-of", "csv=p=0", path])
-        return result.stdout.split(separator: "\n").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        try probeLines(path, stream: "v:0", entries: "frame=pts_time")
     }
 
-    /// A new empty folder for one test.
-    static func temporaryFolder() throws -> String {
-        let path = NSTemporaryDirectory() + "vidstyle-test-" + UUID().uuidString
+    // MARK: files
+
+    /// A new empty folder for one test, under this process's root; `label` (letters and digits
+    /// kept) makes it easier to recognise.
+    static func temporaryFolder(_ label: String = "test") throws -> String {
+        let clean = String(label.filter { $0.isLetter || $0.isNumber }.prefix(60))
+        let path = root + "/\(clean.isEmpty ? "test" : clean)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
 
+    static func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Names in `folder`, hidden ones included (to catch leftover temporary files), sorted.
+    static func contents(_ folder: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+    }
+
     static func fixture(_ name: String) -> String {
         Bundle.module.path(forResource: name, ofType: nil, inDirectory: "Fixtures")!
+    }
+
+    // MARK: the per-process root
+
+    private static let rootPrefix = "vidstyle-tests-"
+
+    /// This process's root folder: made (after clearing stale roots) and registered for removal
+    /// at exit on first use. A `static let` is initialised once, even from concurrent tests.
+    static let root: String = {
+        let parent = NSTemporaryDirectory()
+        removeStaleRoots(in: parent)
+        let path = (parent.hasSuffix("/") ? parent : parent + "/") + rootPrefix + String(getpid())
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // A C function pointer cannot capture anything; the handler reads the static instead.
+        atexit { TestMedia.remove(TestMedia.root) }
+        return path
+    }()
+
+    /// Removes `vidstyle-tests-<pid>` folders whose process no longer exists.
+    private static func removeStaleRoots(in parent: String) {
+        for name in contents(parent) where name.hasPrefix(rootPrefix) {
+            let digits = name.dropFirst(rootPrefix.count)
+            guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
+                  let pid = pid_t(digits), pid != getpid() else { continue }
+            // kill(pid, 0) probes without signalling; ESRCH means no such process (EPERM: alive).
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                remove((parent.hasSuffix("/") ? parent : parent + "/") + name)
+            }
+        }
     }
 }
 
 struct TestMediaError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// An XCTest case with a fresh, empty `folder` (a `TestMedia.temporaryFolder`) for each test,
+/// removed after it.
+class TemporaryFolderTestCase: XCTestCase {
+    var folder = ""
+
+    override func setUpWithError() throws {
+        try super.setUpWithError()
+        folder = try TestMedia.temporaryFolder(name)
+    }
+
+    override func tearDown() {
+        TestMedia.remove(folder)
+        super.tearDown()
+    }
 }

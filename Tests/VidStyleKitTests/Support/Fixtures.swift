@@ -43,12 +43,10 @@ enum Fixtures {
         return assemble(header: header, data: data)
     }
 
-    /// Writes `bytes` to a fresh temporary file.
+    /// Writes `bytes` to a fresh temporary file, alone in its own `TestMedia.temporaryFolder`.
     static func temporaryFile(_ bytes: Data, name: String = "model.safetensors") throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("vidstyle-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let url = directory.appendingPathComponent(name)
-        try bytes.write(to: url)
+        let url = URL(fileURLWithPath: try TestMedia.temporaryFolder("model")).appendingPathComponent(name)
+        try bytes.write(to: url)  // not `.atomic`: see `TestMedia`
         return url
     }
 
