@@ -6,8 +6,11 @@ DEBIAN_PACKAGES := ffmpeg pkg-config libavformat-dev libavcodec-dev libswscale-d
 	libavutil-dev libswresample-dev libdnnl-dev
 RELEASE_BIN := .build/release/vidstyle
 DEMO_STYLE ?= 0
+PREFIX ?= /usr/local
+# Which build `install-built` copies: release for `make install`; the tests install debug.
+CONFIG ?= release
 
-.PHONY: deps build release demo test bench fixtures clean
+.PHONY: deps build release demo test bench fixtures clean install install-built uninstall
 
 ## deps: install the Debian packages vidstyle builds against, where missing
 deps:
@@ -42,6 +45,23 @@ bench: release
 ## fixtures: regenerate the random-weight test models (needs tools/.venv with PyTorch)
 fixtures:
 	tools/.venv/bin/python tools/make_fixtures.py Tests/VidStyleKitTests/Fixtures
+
+## install: release build into $(PREFIX) (bin/vidstyle; share/vidstyle/ holds the model and the
+## presets, where vidstyle looks beside its executable). The Swift runtime of the toolchain that
+## built it must stay installed.
+install: release
+	@$(MAKE) --no-print-directory install-built CONFIG=release
+
+install-built:
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/vidstyle/pipelines
+	install -m 755 .build/$(CONFIG)/vidstyle $(DESTDIR)$(PREFIX)/bin/vidstyle
+	install -m 644 Sources/VidStyleKit/Resources/vidstyle-default.safetensors $(DESTDIR)$(PREFIX)/share/vidstyle/
+	install -m 644 pipelines/*.yaml $(DESTDIR)$(PREFIX)/share/vidstyle/pipelines/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/vidstyle $(DESTDIR)$(PREFIX)/share/vidstyle/vidstyle-default.safetensors
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/vidstyle/,$(wildcard pipelines/*.yaml))
+	-rmdir $(DESTDIR)$(PREFIX)/share/vidstyle/pipelines $(DESTDIR)$(PREFIX)/share/vidstyle 2>/dev/null
 
 clean:
 	rm -rf .build out

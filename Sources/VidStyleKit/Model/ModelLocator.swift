@@ -26,7 +26,8 @@ public enum ModelLocator {
     }
 
     /// Where the shipped model may be: in the resource bundle beside the executable (as
-    /// `swift build` and `make install` lay it out), or the bundle's contents copied flat.
+    /// `swift build` lays it out, or its contents copied flat), or in `../share/vidstyle/`
+    /// beside it (as `make install` lays it out).
     static func shippedModelCandidates() -> [URL] {
         let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "vidstyle").resolvingSymlinksInPath()
         var folders = [executable.deletingLastPathComponent()]

@@ -31,11 +31,13 @@ enum TestMedia {
     /// Runs a program (a path, or a name looked up on PATH) to completion and captures its output.
     /// A failing status is returned, not thrown: use `checked()` where failure is an error.
     @discardableResult
-    static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
+    static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil,
+                    in folder: String? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program.contains("/") ? program : which(program))
         process.arguments = arguments
         if let environment { process.environment = environment }
+        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
