@@ -28,9 +28,10 @@ static inline const char *vs_err2str(int errnum, char *buf, size_t size) {
     return buf;
 }
 
-/// av_log_set_level without the variadic av_log, which Swift cannot call.
-static inline void vs_set_log_quiet(int quiet) {
-    av_log_set_level(quiet ? AV_LOG_QUIET : AV_LOG_ERROR);
+/// av_log_set_level with the level macros Swift cannot see: 0 silences FFmpeg, 1 lets its
+/// warnings and errors through.
+static inline void vs_set_log_warnings(int warnings) {
+    av_log_set_level(warnings ? AV_LOG_WARNING : AV_LOG_QUIET);
 }
 
 #endif

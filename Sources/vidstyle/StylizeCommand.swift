@@ -37,11 +37,16 @@ struct StylizeCommand: AsyncParsableCommand {
 
     @Flag(name: [.customShort("y"), .long], help: "Replace OUT if it exists (never the input).") var overwrite = false
     @Flag(name: .shortAndLong, help: "Print nothing but errors.") var quiet = false
+    @Flag(name: .long, help: "Also print FFmpeg's own warnings about the input and output files (to diagnose a file that fails).")
+    var verbose = false
     @OptionGroup var modelOption: ModelOption
 
     func validate() throws {
         if style != nil && mix != nil {
             throw OptionError("--style and --mix both given; use one (a mix can name a single style)")
+        }
+        if quiet && verbose {
+            throw OptionError("--quiet and --verbose both given; use one")
         }
         if let crf, !(0...63).contains(crf) {
             throw OptionError("--crf \(crf) is out of range; use 0-51 for h264/h265 or 0-63 for vp9")
@@ -74,6 +79,7 @@ struct StylizeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if verbose { FFmpegLogging.enableWarnings() }
         let (loaded, settings, encoding) = try resolve()
         let model = try modelOption.load()
         try settings.style.validate(styleCount: model.styles.count)

@@ -107,6 +107,21 @@ import Testing
         #expect(!result.stderr.contains("Fatal error"))
     }
 
+    /// FFmpeg's own diagnosis of a damaged file is hidden unless asked for with --verbose.
+    @Test func verboseLetsFFmpegWarningsThrough() throws {
+        let dir = try TestMedia.temporaryFolder()
+        let whole = "\(dir)/whole.mkv", cut = "\(dir)/cut.mkv"
+        try TestMedia.clip(whole, size: "64x48", rate: 10, seconds: 3, audio: false, extra: ["-c:v", "libx264"])
+        let data = try Data(contentsOf: URL(fileURLWithPath: whole))
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: cut))
+        let plain = try vidstyle([cut, "\(dir)/out.mp4"])
+        #expect(!plain.stderr.contains("[matroska"))
+        let verbose = try vidstyle([cut, "\(dir)/out.mp4", "--verbose"])
+        #expect(verbose.stderr.contains("[matroska,webm @"), "\(verbose.stderr)")
+        #expect(verbose.status == plain.status)
+        expectOneLineError(try vidstyle([cut, "\(dir)/out.mp4", "--verbose", "--quiet"]), mentioning: ["--quiet", "--verbose"])
+    }
+
     @Test func inputWithoutVideo() throws {
         let dir = try TestMedia.temporaryFolder()
         try TestMedia.ffmpeg(["-f", "lavfi", "-i", "sine=duration=1", "\(dir)/tone.m4a"])

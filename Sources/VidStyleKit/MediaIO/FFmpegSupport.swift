@@ -8,6 +8,3 @@ func ffmpegMessage(_ code: Int32) -> String {
     }
 }
 
-/// Keeps FFmpeg's own logging off stderr: every problem surfaces as a `MediaError` instead.
-/// Called once per process before the first FFmpeg call.
-let quietFFmpegLogging: Void = { vs_set_log_quiet(1) }()

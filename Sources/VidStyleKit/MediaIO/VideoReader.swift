@@ -60,7 +60,7 @@ public final class VideoReader {
     /// - Throws: `MediaError.inputMissing`, `.notMedia` (also for empty and text files),
     ///   `.noVideoStream`, `.codecNotAvailable`, `.decodeFailed`.
     public init(path: String) throws {
-        _ = quietFFmpegLogging
+        _ = FFmpegLogging.applied
         self.path = path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {

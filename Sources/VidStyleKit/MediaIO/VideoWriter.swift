@@ -74,7 +74,7 @@ public final class VideoWriter {
     ///   `.codecNotAvailable`, `.containerCannotHoldCodec`, `.encodeFailed`. Nothing is left on
     ///   disk when it throws.
     public init(path: String, video: VideoStreamInfo, audio: AudioTrack?, options: EncodingOptions = .init()) throws {
-        _ = quietFFmpegLogging
+        _ = FFmpegLogging.applied
         let url = URL(fileURLWithPath: path)
         let ext = url.pathExtension
         guard let container = OutputContainer(extension: ext) else {
