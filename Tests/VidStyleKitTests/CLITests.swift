@@ -122,6 +122,44 @@ import Testing
         expectOneLineError(try vidstyle([cut, "\(dir)/out.mp4", "--verbose", "--quiet"]), mentioning: ["--quiet", "--verbose"])
     }
 
+    /// A phone-style rotated video keeps its display matrix in mp4; mkv cannot store one, so the
+    /// pixels are turned upright there, exactly as ffmpeg's own autorotation shows them.
+    @Test func rotationIsKeptOrTurnedIntoThePixels() throws {
+        let dir = try TestMedia.temporaryFolder()
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "color=blue:s=96x64:r=10:d=0.5,drawbox=x=0:y=0:w=24:h=16:color=red:t=fill",
+                              "-c:v", "libx264", "-pix_fmt", "yuv420p", "\(dir)/flat.mp4"])
+        try TestMedia.ffmpeg(["-i", "\(dir)/flat.mp4", "-c", "copy", "-metadata:s:v:0", "rotate=90", "\(dir)/in.mp4"])
+        let rotation = "stream_side_data=rotation"
+        // ffprobe's csv adds an empty field for the side data section: keep width and height.
+        func size(_ file: String) throws -> String {
+            try TestMedia.probe(file, stream: "v", entry: "width,height").split(separator: ",").prefix(2).joined(separator: ",")
+        }
+
+        let mp4 = try vidstyle(["\(dir)/in.mp4", "\(dir)/out.mp4", "--strength", "0"])
+        #expect(mp4.status == 0, "\(mp4.stderr)")
+        #expect(try size("\(dir)/out.mp4") == "96,64")
+        #expect(try TestMedia.probeLines("\(dir)/out.mp4", stream: "v:0", entries: rotation) == ["90"])
+
+        let mkv = try vidstyle(["\(dir)/in.mp4", "\(dir)/out.mkv", "--strength", "0"])
+        #expect(mkv.status == 0, "\(mkv.stderr)")
+        #expect(mkv.stderr.contains("turned upright (64x96)"), "\(mkv.stderr)")
+        #expect(try size("\(dir)/out.mkv") == "64,96")
+        #expect(try TestMedia.probeLines("\(dir)/out.mkv", stream: "v:0", entries: rotation).isEmpty)
+        // Where the red corner is: ffmpeg autorotates the input when it decodes it.
+        func corners(_ file: String) throws -> [Bool] {
+            let raw = "\(dir)/\(UUID().uuidString).rgb"
+            try TestMedia.ffmpeg(["-i", file, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", raw])
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: raw)))
+            return [(4, 4), (59, 4), (4, 91), (59, 91)].map { x, y in
+                let p = (y * 64 + x) * 3
+                return bytes[p] > 150 && bytes[p + 2] < 100
+            }
+        }
+        let expected = try corners("\(dir)/in.mp4")
+        #expect(expected.filter { $0 }.count == 1)
+        #expect(try corners("\(dir)/out.mkv") == expected)
+    }
+
     @Test func inputWithoutVideo() throws {
         let dir = try TestMedia.temporaryFolder()
         try TestMedia.ffmpeg(["-f", "lavfi", "-i", "sine=duration=1", "\(dir)/tone.m4a"])

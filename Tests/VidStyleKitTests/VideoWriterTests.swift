@@ -191,7 +191,7 @@ final class VideoWriterTests: TemporaryFolderTestCase {
 
     func testRotationIsCarried() throws {
         let input = try makeClip("in.mp4", audioCodec: nil)
-        let output = folder + "/rotated.mp4", again = folder + "/again.mkv"
+        let output = folder + "/rotated.mp4"
         // 90° clockwise, as phones store portrait video.
         let matrix: [Int32] = [0, 65536, 0, -65536, 0, 0, 0, 0, 1 << 30]
         try copy(input, to: output) { $0.displayMatrix = matrix }
@@ -203,7 +203,6 @@ final class VideoWriterTests: TemporaryFolderTestCase {
         // And onwards from a file that has it.
         try copy(output, to: folder + "/again.mov")
         XCTAssertEqual(try VideoReader(path: folder + "/again.mov").video.displayMatrix, matrix)
-        _ = again
     }
 
     func testColourTagsAreCarried() throws {

@@ -36,6 +36,10 @@ enum OutputContainer: String, CaseIterable {
         !(self == .mov && encoderName == "libvpx-vp9")
     }
 
+    /// Whether the muxer writes a display matrix (rotation). FFmpeg 5.1's Matroska/WebM muxers
+    /// drop it, and images have none.
+    var storesDisplayMatrix: Bool { self == .mp4 || self == .mov }
+
     /// A still image: one picture, the last frame written.
     var isStill: Bool { self == .png || self == .jpeg }
 

@@ -29,6 +29,8 @@ public final class VideoReader {
     public let video: VideoStreamInfo
     /// The first audio stream, if any; its packets come out of `next(pool:)`.
     public let audio: AudioTrack?
+    /// The turn applied to every picture (`upright`), `.none` when the pixels are as decoded.
+    public let turn: QuarterTurn
     /// Packets the decoder rejected as corrupt (skipped, decoding went on).
     public private(set) var skippedPackets = 0
 
@@ -38,6 +40,8 @@ public final class VideoReader {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var scaler: OpaquePointer?
     private var scalerKey: ScalerKey?
+    /// The decoded picture before it is turned (only when `turn` is not `.none`).
+    private let unturned: VideoFrame?
     private let videoIndex: Int32
     private let audioIndex: Int32
     private let videoOffset: Int64
@@ -57,9 +61,13 @@ public final class VideoReader {
     }
 
     /// Opens and probes `path`.
+    ///
+    /// With `upright`, a stream whose display matrix turns it by a multiple of 90° is handed out
+    /// already turned: `video` then has the turned size and no display matrix, and `turn`
+    /// says what was done (for outputs that cannot store the matrix; see `QuarterTurn`).
     /// - Throws: `MediaError.inputMissing`, `.notMedia` (also for empty and text files),
     ///   `.noVideoStream`, `.codecNotAvailable`, `.decodeFailed`.
-    public init(path: String) throws {
+    public init(path: String, upright: Bool = false) throws {
         _ = FFmpegLogging.applied
         self.path = path
         var isDirectory: ObjCBool = false
@@ -173,15 +181,24 @@ public final class VideoReader {
             matrix = Array(UnsafeBufferPointer(start: values, count: 9))
         }
 
+        var turn = QuarterTurn.none
+        if upright, let matrix, let asked = QuarterTurn(displayMatrix: matrix) {
+            turn = asked
+        }
+        let turnedSize = turn.turnedSize(width: width, height: height)
+        if turn.rawValue % 2 == 1 { swap(&sar.num, &sar.den) }
+        self.turn = turn
+        self.unturned = turn == .none ? nil : VideoFrame(width: width, height: height)
+
         self.fallbackDuration = frameRate.map { av_rescale_q(1, AVRational(num: $0.den, den: $0.num), vtb) } ?? 0
         self.video = VideoStreamInfo(
-            width: width, height: height, timeBase: Rational(vtb), averageFrameRate: frameRate,
+            width: turnedSize.width, height: turnedSize.height, timeBase: Rational(vtb), averageFrameRate: frameRate,
             sampleAspectRatio: Rational(sar),
             colour: ColourDescription(primaries: par.pointee.color_primaries.rawValue,
                                       transfer: par.pointee.color_trc.rawValue,
                                       matrix: par.pointee.color_space.rawValue,
                                       range: par.pointee.color_range.rawValue),
-            displayMatrix: matrix, durationSeconds: durationSeconds,
+            displayMatrix: turn == .none ? matrix : nil, durationSeconds: durationSeconds,
             estimatedFrameCount: frameCount,
             codecName: String(cString: avcodec_get_name(par.pointee.codec_id)))
         self.audio = audioTrack
@@ -284,22 +301,24 @@ public final class VideoReader {
         return nil
     }
 
-    /// Scales one decoded picture into a pooled RGB24 frame and stamps its timing.
+    /// Scales one decoded picture into a pooled RGB24 frame (through `unturned` when it is
+    /// turned upright) and stamps its timing.
     private func convert(_ frame: UnsafeMutablePointer<AVFrame>, pool: VideoFramePool) throws -> VideoFrame {
         let out = pool.take()
         precondition(out.width == video.width && out.height == video.height,
                      "the pool must make frames of the video's size")
+        let target = unturned ?? out
         let f = frame.pointee
         let fullRange = f.color_range == AVCOL_RANGE_JPEG
         var colour = video.colour
         if f.colorspace != AVCOL_SPC_UNSPECIFIED { colour.matrix = f.colorspace.rawValue }
         let key = ScalerKey(width: f.width, height: f.height, format: f.format,
-                            matrix: colour.swsMatrix(height: video.height), fullRange: fullRange)
+                            matrix: colour.swsMatrix(height: target.height), fullRange: fullRange)
         if key != scalerKey {
             sws_freeContext(scaler)
-            let sameSize = Int(f.width) == out.width && Int(f.height) == out.height
+            let sameSize = Int(f.width) == target.width && Int(f.height) == target.height
             scaler = sws_getContext(f.width, f.height, AVPixelFormat(rawValue: f.format),
-                                    Int32(out.width), Int32(out.height), AV_PIX_FMT_RGB24,
+                                    Int32(target.width), Int32(target.height), AV_PIX_FMT_RGB24,
                                     sameSize ? SWS_BILINEAR : SWS_BICUBIC, nil, nil, nil)
             guard scaler != nil else {
                 let name = av_get_pix_fmt_name(AVPixelFormat(rawValue: f.format)).map { String(cString: $0) }
@@ -312,8 +331,8 @@ public final class VideoReader {
                                      coefficients, 1, 0, 1 << 16, 1 << 16)
             scalerKey = key
         }
-        var dstPlanes: [UnsafeMutablePointer<UInt8>?] = [out.pixels, nil, nil, nil]
-        var dstStrides: [Int32] = [Int32(out.stride), 0, 0, 0]
+        var dstPlanes: [UnsafeMutablePointer<UInt8>?] = [target.pixels, nil, nil, nil]
+        var dstStrides: [Int32] = [Int32(target.stride), 0, 0, 0]
         var data = frame.pointee.data
         var linesize = frame.pointee.linesize
         let rows = withUnsafePointer(to: &data) { dataPointer in
@@ -329,6 +348,7 @@ public final class VideoReader {
             pool.recycle(out)
             throw MediaError.decodeFailed(path: path, message: "pixel conversion failed")
         }
+        if let unturned { turn.apply(unturned, into: out) }
 
         var pts = f.best_effort_timestamp
         if pts == vs_nopts_value() { pts = f.pts }

@@ -73,6 +73,12 @@ public final class VideoWriter {
     /// - Throws: `MediaError.unknownOutputExtension`, `.outputFolderNotWritable`,
     ///   `.codecNotAvailable`, `.containerCannotHoldCodec`, `.encodeFailed`. Nothing is left on
     ///   disk when it throws.
+    /// Whether the container chosen by `path`'s extension keeps a display matrix (rotation);
+    /// where it does not, readers should turn the pixels upright (`VideoReader(path:upright:)`).
+    public static func storesRotation(path: String) -> Bool {
+        OutputContainer(extension: (path as NSString).pathExtension)?.storesDisplayMatrix ?? true
+    }
+
     public init(path: String, video: VideoStreamInfo, audio: AudioTrack?, options: EncodingOptions = .init()) throws {
         _ = FFmpegLogging.applied
         let url = URL(fileURLWithPath: path)
@@ -197,6 +203,11 @@ public final class VideoWriter {
             stream.pointee.avg_frame_rate = rate.av
         }
         stream.pointee.sample_aspect_ratio = video.sampleAspectRatio.av
+        if let matrix = video.displayMatrix, matrix.count == 9, !container.storesDisplayMatrix,
+           QuarterTurn(displayMatrix: matrix) != QuarterTurn.none {
+            notices.append("video: the input's display matrix (rotation \(Int(video.rotationDegrees.rounded()))°, or a flip) "
+                           + "can't go into \(container.rawValue); the picture is stored as decoded")
+        }
         if let matrix = video.displayMatrix, matrix.count == 9, !container.isStill {
             guard let side = av_stream_new_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, 36) else {
                 throw failure(vs_averror(ENOMEM))

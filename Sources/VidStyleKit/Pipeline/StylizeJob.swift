@@ -58,7 +58,8 @@ public struct StylizeJob: Sendable {
     public func run(model: StyleModel, stop: StopSignal = StopSignal(),
                     progress: @escaping @Sendable (Int, Int?) -> Void = { _, _ in }) async throws -> Summary {
         try checkPaths()
-        let reader = try VideoReader(path: inputPath)
+        // Where the output cannot store the input's rotation, the pixels are turned upright.
+        let reader = try VideoReader(path: inputPath, upright: !VideoWriter.storesRotation(path: outputPath))
         let video = reader.video
         let writer = try VideoWriter(path: outputPath, video: video,
                                      audio: encoding.keepAudio ? reader.audio : nil, options: encoding)
@@ -69,7 +70,12 @@ public struct StylizeJob: Sendable {
             writer.discard()
             throw error
         }
-        let notices = writer.notices
+        var notices = writer.notices
+        if reader.turn != .none {
+            let ext = (outputPath as NSString).pathExtension
+            notices.insert("video: .\(ext) can't store the input's \(reader.turn.degrees)° rotation; the picture was turned upright "
+                           + "(\(video.width)x\(video.height))", at: 0)
+        }
         let pool = VideoFramePool(width: video.width, height: video.height)
         let total = video.estimatedFrameCount
         let started = Date()
