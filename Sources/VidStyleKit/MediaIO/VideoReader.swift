@@ -40,6 +40,9 @@ public final class VideoReader {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var scaler: OpaquePointer?
     private var scalerKey: ScalerKey?
+    /// swscale's destination plane pointers and strides, kept so converting a frame allocates nothing.
+    private var dstPlanes = [UnsafeMutablePointer<UInt8>?](repeating: nil, count: 4)
+    private var dstStrides = [Int32](repeating: 0, count: 4)
     /// The decoded picture before it is turned (only when `turn` is not `.none`).
     private let unturned: VideoFrame?
     private let videoIndex: Int32
@@ -331,8 +334,8 @@ public final class VideoReader {
                                      coefficients, 1, 0, 1 << 16, 1 << 16)
             scalerKey = key
         }
-        var dstPlanes: [UnsafeMutablePointer<UInt8>?] = [target.pixels, nil, nil, nil]
-        var dstStrides: [Int32] = [Int32(target.stride), 0, 0, 0]
+        dstPlanes[0] = target.pixels
+        dstStrides[0] = Int32(target.stride)
         var data = frame.pointee.data
         var linesize = frame.pointee.linesize
         let rows = withUnsafePointer(to: &data) { dataPointer in

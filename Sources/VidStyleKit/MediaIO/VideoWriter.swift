@@ -61,6 +61,9 @@ public final class VideoWriter {
     private var scaler: OpaquePointer?
     private var scalerSource: (width: Int, height: Int)?
     private var pixelFormat = AV_PIX_FMT_YUV420P
+    /// swscale's source plane pointers and strides, kept so writing a frame allocates nothing.
+    private var srcPlanes = [UnsafePointer<UInt8>?](repeating: nil, count: 4)
+    private var srcStrides = [Int32](repeating: 0, count: 4)
     private var durations: [Int64: Int64] = [:]
     private var lastVideoPts: Int64?
     private var lastDts: [Int32: Int64] = [:]
@@ -322,8 +325,8 @@ public final class VideoWriter {
         if ret < 0 { throw failure(ret) }
         let source = scalerSource!
         let sourceHeight = frame.width == video.width && frame.height == video.height ? outputHeight : source.height
-        var srcPlanes: [UnsafePointer<UInt8>?] = [UnsafePointer(frame.pixels), nil, nil, nil]
-        var srcStrides: [Int32] = [Int32(frame.stride), 0, 0, 0]
+        srcPlanes[0] = UnsafePointer(frame.pixels)
+        srcStrides[0] = Int32(frame.stride)
         var data = pictures.pointee.data
         var linesize = pictures.pointee.linesize
         withUnsafePointer(to: &data) { dataPointer in
