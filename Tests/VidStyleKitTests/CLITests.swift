@@ -89,13 +89,19 @@ import Testing
         #expect(try leftovers(in: dir).isEmpty)
     }
 
-    /// A truncated file either fails clearly or yields the frames that could be decoded.
-    @Test func truncatedInput() throws {
-        let dir = try TestMedia.temporaryFolder()
+    /// `cut.mkv` in `dir`: the first half of a 3 s H.264 clip.
+    func truncatedClip(in dir: String) throws -> String {
         let whole = "\(dir)/whole.mkv", cut = "\(dir)/cut.mkv"
         try TestMedia.clip(whole, size: "64x48", rate: 10, seconds: 3, audio: false, extra: ["-c:v", "libx264"])
         let data = try Data(contentsOf: URL(fileURLWithPath: whole))
         try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: cut))
+        return cut
+    }
+
+    /// A truncated file either fails clearly or yields the frames that could be decoded.
+    @Test func truncatedInput() throws {
+        let dir = try TestMedia.temporaryFolder()
+        let cut = try truncatedClip(in: dir)
         let result = try vidstyle([cut, "\(dir)/out.mp4"])
         if result.status == 0 {
             let frames = Int(try TestMedia.probe("\(dir)/out.mp4", stream: "v", entry: "nb_read_frames", countFrames: true)) ?? 0
@@ -110,10 +116,7 @@ import Testing
     /// FFmpeg's own diagnosis of a damaged file is hidden unless asked for with --verbose.
     @Test func verboseLetsFFmpegWarningsThrough() throws {
         let dir = try TestMedia.temporaryFolder()
-        let whole = "\(dir)/whole.mkv", cut = "\(dir)/cut.mkv"
-        try TestMedia.clip(whole, size: "64x48", rate: 10, seconds: 3, audio: false, extra: ["-c:v", "libx264"])
-        let data = try Data(contentsOf: URL(fileURLWithPath: whole))
-        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: cut))
+        let cut = try truncatedClip(in: dir)
         let plain = try vidstyle([cut, "\(dir)/out.mp4"])
         #expect(!plain.stderr.contains("[matroska"))
         let verbose = try vidstyle([cut, "\(dir)/out.mp4", "--verbose"])
