@@ -11,6 +11,7 @@ struct VidStyleCommand: AsyncParsableCommand {
             not flicker, and keeps the audio and every timestamp. The output is written to a \
             temporary file beside OUT and renamed only when complete.
             """,
+        version: "vidstyle 0.1.0",
         subcommands: [StylizeCommand.self, StylesCommand.self, BenchCommand.self],
         defaultSubcommand: StylizeCommand.self
     )

@@ -163,6 +163,12 @@ import Testing
         #expect(try corners("\(dir)/out.mkv") == expected)
     }
 
+    @Test func versionIsPrinted() throws {
+        let result = try TestMedia.run(Self.binary, ["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout == "vidstyle 0.1.0\n")
+    }
+
     @Test func inputWithoutVideo() throws {
         let dir = try TestMedia.temporaryFolder()
         try TestMedia.ffmpeg(["-f", "lavfi", "-i", "sine=duration=1", "\(dir)/tone.m4a"])
