@@ -35,7 +35,9 @@ struct BenchCommand: ParsableCommand {
         }
         times.sort()
         let median = times[times.count / 2]
-        print(String(format: "stylizer: %dx%d median_ms=%.2f min_ms=%.2f fps=%.2f runs=%d",
-                     width, height, median, times[0], 1000 / median, runs))
+        // network= is the size the network runs at (the frame plus the stylizer's margins), so
+        // other engines can be timed on the same work (tools/bench.sh).
+        print(String(format: "stylizer: %dx%d network=%dx%d median_ms=%.2f min_ms=%.2f fps=%.2f runs=%d",
+                     width, height, stylizer.paddedWidth, stylizer.paddedHeight, median, times[0], 1000 / median, runs))
     }
 }
