@@ -155,6 +155,7 @@ def main():
                             {"params": style_params, "lr": args.lr * args.style_lr_factor}])
     step, elapsed = 0, 0.0
     grad_norm_avg = None
+    ck = None
     ckpt_path = os.path.join(args.run, "ckpt.pt")
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path, map_location=device, weights_only=False)
@@ -186,7 +187,7 @@ def main():
     # a style's norm parameters otherwise wander from step to step and the evaluation of any
     # single checkpoint is a draw (a style's ratio moved by 0.13 between two evaluations).
     ema = copy.deepcopy(net).requires_grad_(False)
-    if os.path.exists(ckpt_path) and "ema" in ck:
+    if ck is not None and "ema" in ck:
         ema.load_state_dict(ck["ema"])
 
     def update_ema():
