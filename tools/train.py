@@ -55,6 +55,9 @@ def parse_args():
     p.add_argument("--style-size", type=int, default=512, help="long side of the paintings for Gram targets")
     p.add_argument("--content-weight", type=float, default=0.12)
     p.add_argument("--style-weight", type=float, default=1.0)
+    p.add_argument("--layer-balance-weight", type=float, default=0.5,
+                   help="weight of the mean of per-layer style ratios; the summed ratio alone is "
+                        "ruled by relu3_3 and leaves the paintings' colours (relu1_2) half matched")
     p.add_argument("--tv-weight", type=float, default=10.0)
     p.add_argument("--stability-weight", type=float, default=20.0)
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
@@ -216,6 +219,7 @@ def main():
             training = {"steps": step, "seconds": round(elapsed), "batch": args.batch,
                         "curriculum": args.curriculum, "style_size": args.style_size, "ema_decay": args.ema_decay,
                         "weights": {"content": args.content_weight, "style": args.style_weight,
+                                    "layer_balance": args.layer_balance_weight,
                                     "tv": args.tv_weight, "stability": args.stability_weight,
                                     "per_style": {s["name"]: s["style_weight"] for s in styles}},
                         "data": data_hashes}
@@ -224,10 +228,20 @@ def main():
         print(f"train: checkpoint at step {step}{' (final)' if final else ''}", flush=True)
 
     log_path = os.path.join(args.run, "log.tsv")
-    new_log = not os.path.exists(log_path)
+    header = "step\tcrop\tloss\tstyle_ratio\tcontent\ttv\tstability\tseconds\tlayer_ratio\n"
+    if os.path.exists(log_path):
+        with open(log_path) as f:
+            lines = f.readlines()
+        if lines and lines[0] != header:
+            # A log from before the layer-balanced term: same columns, the new one left empty.
+            with open(log_path + ".tmp", "w") as f:
+                f.write(header)
+                f.writelines(line.rstrip("\n") + "\t\n" for line in lines[1:])
+            os.replace(log_path + ".tmp", log_path)
+    else:
+        with open(log_path, "w") as f:
+            f.write(header)
     log = open(log_path, "a", buffering=1)
-    if new_log:
-        log.write("step\tcrop\tloss\tstyle_ratio\tcontent\ttv\tstability\tseconds\n")
 
     last_ckpt = time.time()
     session_start = time.time()
@@ -262,17 +276,27 @@ def main():
         fx = {l: f.float() for l, f in fx.items()}
         fo = {l: f.float() for l, f in fo.items()}
         target = {l: style_grams[l][style_idx.to(device)] for l in STYLE_LAYERS}
-        style_out = sum(((gram(fo[l]) - target[l]) ** 2).sum(dim=(1, 2)) for l in STYLE_LAYERS)
+        layer_out = {l: ((gram(fo[l]) - target[l]) ** 2).sum(dim=(1, 2)) for l in STYLE_LAYERS}
         with torch.no_grad():
-            style_in = sum(((gram(fx[l]) - target[l]) ** 2).sum(dim=(1, 2)) for l in STYLE_LAYERS)
+            layer_in = {l: ((gram(fx[l]) - target[l]) ** 2).sum(dim=(1, 2)) for l in STYLE_LAYERS}
+        style_out = sum(layer_out.values())
+        style_in = sum(layer_in.values())
         ratios = style_out / style_in.clamp_min(1e-12)
         style_ratio = ratios.mean()
-        weighted_style = (ratios * per_style_weight[style_idx.to(device)]).mean()
+        # The summed ratio (the evaluation's figure) is ruled by relu3_3, whose Gram distances
+        # are ten times relu1_2's; on its own it left the outputs in muted average colours.
+        # The mean of each layer's own ratio gives the colour layers an equal say.
+        layer_ratios = sum(layer_out[l] / layer_in[l].clamp_min(1e-12) for l in STYLE_LAYERS) / len(STYLE_LAYERS)
+        layer_ratio = layer_ratios.mean()
+        sample_weight = per_style_weight[style_idx.to(device)]
+        weighted_style = (ratios * sample_weight).mean()
+        weighted_layers = (layer_ratios * sample_weight).mean()
         fc_o, fc_x = fo[CONTENT_LAYER], fx[CONTENT_LAYER]
         content_loss = (((fc_o - fc_x) ** 2).mean(dim=(1, 2, 3)) / (fc_x ** 2).mean(dim=(1, 2, 3))).mean()
         tv = ((out[:, :, 1:, :] - out[:, :, :-1, :]) ** 2).mean() + ((out[:, :, :, 1:] - out[:, :, :, :-1]) ** 2).mean()
 
-        loss = (args.style_weight * weighted_style + args.content_weight * content_loss
+        loss = (args.style_weight * weighted_style + args.layer_balance_weight * weighted_layers
+                + args.content_weight * content_loss
                 + args.tv_weight * tv + args.stability_weight * stability)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -289,9 +313,10 @@ def main():
         elapsed += time.time() - t0
         if step % 10 == 0:
             log.write(f"{step}\t{crop}\t{loss.item():.5f}\t{style_ratio.item():.5f}\t{content_loss.item():.5f}"
-                      f"\t{tv.item():.6f}\t{stability.item():.6f}\t{elapsed:.0f}\n")
+                      f"\t{tv.item():.6f}\t{stability.item():.6f}\t{elapsed:.0f}\t{layer_ratio.item():.5f}\n")
         if step % 50 == 0:
             print(f"step {step} crop {crop} loss {loss.item():.4f} style {style_ratio.item():.3f} "
+                  f"layers {layer_ratio.item():.3f} "
                   f"content {content_loss.item():.3f} tv {tv.item():.5f} stab {stability.item():.5f} "
                   f"{(time.time() - t0):.2f}s/it", flush=True)
         if time.time() - last_ckpt > args.checkpoint_minutes * 60:
