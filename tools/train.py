@@ -50,8 +50,11 @@ def parse_args():
     p.add_argument("--style-lr-factor", type=float, default=5.0,
                    help="learning-rate multiple for the per-style norm parameters")
     p.add_argument("--steps", type=int, default=40000, help="stop after this many steps in all")
-    p.add_argument("--curriculum", default="0:128,4000:192,10000:256",
+    p.add_argument("--curriculum", default="0:128,4000:192,9700:256",
                    help="step:crop pairs; each crop size applies from its step on")
+    p.add_argument("--max-zoom-out", type=float, default=1.5,
+                   help="a training crop covers at most this many times its size in pixels of the "
+                        "picture (at most 640 px on the long side); 0: up to the whole picture")
     p.add_argument("--style-size", type=int, default=512, help="long side of the paintings for Gram targets")
     p.add_argument("--content-weight", type=float, default=0.12)
     p.add_argument("--style-weight", type=float, default=1.0)
@@ -217,7 +220,7 @@ def main():
         os.replace(tmp, ckpt_path)
         if args.export:
             training = {"steps": step, "seconds": round(elapsed), "batch": args.batch,
-                        "curriculum": args.curriculum, "style_size": args.style_size, "ema_decay": args.ema_decay,
+                        "curriculum": args.curriculum, "max_zoom_out": args.max_zoom_out, "style_size": args.style_size, "ema_decay": args.ema_decay,
                         "weights": {"content": args.content_weight, "style": args.style_weight,
                                     "layer_balance": args.layer_balance_weight,
                                     "tv": args.tv_weight, "stability": args.stability_weight,
@@ -249,7 +252,7 @@ def main():
     while step < args.steps:
         t0 = time.time()
         crop = crop_size_at(step, args.curriculum)
-        x = content.batch(args.batch, crop).to(device)
+        x = content.batch(args.batch, crop, args.max_zoom_out).to(device)
         style_idx = torch.randint(0, num_styles, (args.batch,))
         sw = F.one_hot(style_idx, num_styles).float().to(device)
 

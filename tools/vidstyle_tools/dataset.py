@@ -84,14 +84,20 @@ class ContentSet:
             except Exception as e:  # a damaged file in a package is skipped, not fatal
                 print(f"dataset: skipping {n}: {e}")
 
-    def batch(self, n: int, size: int) -> torch.Tensor:
-        """n random crops, each of a random scale, resized to size x size, randomly mirrored."""
+    def batch(self, n: int, size: int, max_zoom_out: float = 0) -> torch.Tensor:
+        """n random crops, each of a random scale, resized to size x size, randomly mirrored.
+
+        max_zoom_out > 0 keeps the crops near the pictures' own scale (a crop side of at most
+        that many times ``size``): the network paints at a fixed stroke size in pixels, and a
+        whole photo squeezed into a small crop teaches it nothing about the large flat areas of
+        a real frame."""
         out = torch.empty(n, 3, size, size)
         for i in range(n):
             img = random.choice(self.train)
             _, h, w = img.shape
             side = min(h, w)
-            c = random.randint(min(side, max(size // 2, int(side * 0.3))), side)
+            largest = side if max_zoom_out <= 0 else max(min(side, size), min(side, int(size * max_zoom_out)))
+            c = random.randint(min(largest, max(size // 2, int(side * 0.3))), largest)
             y, x = random.randint(0, h - c), random.randint(0, w - c)
             patch = img[:, y:y + c, x:x + c][None]
             patch = torch.nn.functional.interpolate(patch, size=(size, size), mode="bilinear",
