@@ -56,11 +56,14 @@ def parse_args():
                    help="a training crop covers at most this many times its size in pixels of the "
                         "picture (at most 640 px on the long side); 0: up to the whole picture")
     p.add_argument("--style-size", type=int, default=512, help="long side of the paintings for Gram targets")
-    p.add_argument("--content-weight", type=float, default=0.12)
+    p.add_argument("--content-weight", type=float, default=0.16)
     p.add_argument("--style-weight", type=float, default=1.0)
     p.add_argument("--layer-balance-weight", type=float, default=0.5,
                    help="weight of the mean of per-layer style ratios; the summed ratio alone is "
                         "ruled by relu3_3 and leaves the paintings' colours (relu1_2) half matched")
+    p.add_argument("--layout-weight", type=float, default=0.5,
+                   help="weight of the light-and-dark layout term: the output's blurred luminance, "
+                        "standardized per image, must follow the input's (against the embossed look)")
     p.add_argument("--tv-weight", type=float, default=10.0)
     p.add_argument("--stability-weight", type=float, default=20.0)
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
@@ -84,6 +87,17 @@ def crop_size_at(step: int, curriculum: str) -> int:
         if step >= int(s):
             size = int(c)
     return size
+
+
+def luminance_layout(rgb: torch.Tensor, cell: int = 8) -> torch.Tensor:
+    """Where a picture is light and where dark, in blocks of cell x cell pixels, as a per-image
+    standard score: the palette may change with the style, the layout of its masses may not.
+    The 0.05 floor keeps a nearly flat picture's noise from being blown up."""
+    y = (0.299 * rgb[:, 0] + 0.587 * rgb[:, 1] + 0.114 * rgb[:, 2])[:, None]
+    y = F.avg_pool2d(y, cell)
+    mean = y.mean(dim=(2, 3), keepdim=True)
+    std = y.std(dim=(2, 3), keepdim=True)
+    return (y - mean) / (std + 0.05)
 
 
 def file_sha256(path: str) -> str:
@@ -222,7 +236,7 @@ def main():
             training = {"steps": step, "seconds": round(elapsed), "batch": args.batch,
                         "curriculum": args.curriculum, "max_zoom_out": args.max_zoom_out, "style_size": args.style_size, "ema_decay": args.ema_decay,
                         "weights": {"content": args.content_weight, "style": args.style_weight,
-                                    "layer_balance": args.layer_balance_weight,
+                                    "layer_balance": args.layer_balance_weight, "layout": args.layout_weight,
                                     "tv": args.tv_weight, "stability": args.stability_weight,
                                     "per_style": {s["name"]: s["style_weight"] for s in styles}},
                         "data": data_hashes}
@@ -231,15 +245,18 @@ def main():
         print(f"train: checkpoint at step {step}{' (final)' if final else ''}", flush=True)
 
     log_path = os.path.join(args.run, "log.tsv")
-    header = "step\tcrop\tloss\tstyle_ratio\tcontent\ttv\tstability\tseconds\tlayer_ratio\n"
+    header = "step\tcrop\tloss\tstyle_ratio\tcontent\ttv\tstability\tseconds\tlayer_ratio\tlayout\n"
     if os.path.exists(log_path):
         with open(log_path) as f:
             lines = f.readlines()
         if lines and lines[0] != header:
-            # A log from before the layer-balanced term: same columns, the new one left empty.
+            # A log from before a loss was added: its columns come first, the new ones empty.
+            columns = header.count("\t") + 1
             with open(log_path + ".tmp", "w") as f:
                 f.write(header)
-                f.writelines(line.rstrip("\n") + "\t\n" for line in lines[1:])
+                for line in lines[1:]:
+                    fields = line.rstrip("\n").split("\t")
+                    f.write("\t".join(fields + [""] * (columns - len(fields))) + "\n")
             os.replace(log_path + ".tmp", log_path)
     else:
         with open(log_path, "w") as f:
@@ -296,10 +313,11 @@ def main():
         weighted_layers = (layer_ratios * sample_weight).mean()
         fc_o, fc_x = fo[CONTENT_LAYER], fx[CONTENT_LAYER]
         content_loss = (((fc_o - fc_x) ** 2).mean(dim=(1, 2, 3)) / (fc_x ** 2).mean(dim=(1, 2, 3))).mean()
+        layout = F.mse_loss(luminance_layout(out), luminance_layout(x))
         tv = ((out[:, :, 1:, :] - out[:, :, :-1, :]) ** 2).mean() + ((out[:, :, :, 1:] - out[:, :, :, :-1]) ** 2).mean()
 
         loss = (args.style_weight * weighted_style + args.layer_balance_weight * weighted_layers
-                + args.content_weight * content_loss
+                + args.content_weight * content_loss + args.layout_weight * layout
                 + args.tv_weight * tv + args.stability_weight * stability)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -316,11 +334,11 @@ def main():
         elapsed += time.time() - t0
         if step % 10 == 0:
             log.write(f"{step}\t{crop}\t{loss.item():.5f}\t{style_ratio.item():.5f}\t{content_loss.item():.5f}"
-                      f"\t{tv.item():.6f}\t{stability.item():.6f}\t{elapsed:.0f}\t{layer_ratio.item():.5f}\n")
+                      f"\t{tv.item():.6f}\t{stability.item():.6f}\t{elapsed:.0f}\t{layer_ratio.item():.5f}\t{layout.item():.5f}\n")
         if step % 50 == 0:
             print(f"step {step} crop {crop} loss {loss.item():.4f} style {style_ratio.item():.3f} "
                   f"layers {layer_ratio.item():.3f} "
-                  f"content {content_loss.item():.3f} tv {tv.item():.5f} stab {stability.item():.5f} "
+                  f"content {content_loss.item():.3f} layout {layout.item():.3f} tv {tv.item():.5f} stab {stability.item():.5f} "
                   f"{(time.time() - t0):.2f}s/it", flush=True)
         if time.time() - last_ckpt > args.checkpoint_minutes * 60:
             save()
