@@ -9,12 +9,14 @@ public final class FrameStylizer {
     public let width: Int
     public let height: Int
     /// Mirrored pixels added on every side before the network and cropped after. The network
-    /// (zero padding inside, strided convolutions) paints streaks up to about 20 px deep along
-    /// its input's edges, deepest at the bottom and right; with 24 px they fall outside the
-    /// picture, and the picture's outer rows then differ from the same rows painted deep inside
-    /// a larger image by about 1-4 levels of 255 (8 px left 8-30). Costs 14% more network work
+    /// (zero padding inside, strided convolutions) paints streaks along its input's edges,
+    /// deepest at the bottom and right, and how deep depends on the weights: ~20 px for the
+    /// step-9196 model, more for the step-12373 one trained on 256 px crops, whose the-scream
+    /// left the picture's outer 8 px 8.3 levels of 255 off with 24 px. With 32 px they fall
+    /// outside the picture, and its outer rows differ from the same rows painted deep inside a
+    /// larger image by 2-3 levels, as much as the rows inside do. Costs 21% more network work
     /// at 640x360 than 8 px.
-    public static let margin = 24
+    public static let margin = 32
     /// The network's input size: the frame's size plus the margins, rounded up to the model's
     /// `inputMultiple`.
     public let paddedWidth: Int
