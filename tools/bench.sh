@@ -43,7 +43,7 @@ print(frames, f"{seconds:.3f}", f"{rss_mb:.0f}")
 PY
 }
 
-for size in 640x360 1280x720; do
+for size in ${BENCH_SIZES:-640x360 1280x720}; do
   w=${size%x*}; h=${size#*x}
   line=$("$bin" bench --model "$model" --width "$w" --height "$h" --runs 20)
   ours=$(echo "$line" | sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p')
