@@ -96,7 +96,7 @@ class ContentSet:
             img = random.choice(self.train)
             _, h, w = img.shape
             side = min(h, w)
-            largest = side if max_zoom_out <= 0 else max(min(side, size), min(side, int(size * max_zoom_out)))
+            largest = side if max_zoom_out <= 0 else min(side, max(size, int(size * max_zoom_out)))
             c = random.randint(min(largest, max(size // 2, int(side * 0.3))), largest)
             y, x = random.randint(0, h - c), random.randint(0, w - c)
             patch = img[:, y:y + c, x:x + c][None]
