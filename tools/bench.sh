@@ -2,6 +2,8 @@
 # make bench: stylizer-only speed of vidstyle's engine against PyTorch (eager, CPU) and ONNX
 # Runtime on the same weights, end-to-end fps of the whole pipeline, and peak memory.
 # Needs a release build (make release) and makes tools/.venv with PyTorch on first use.
+# MODEL, THREADS and BENCH_SIZES ("640x360 1280x720" by default) override the defaults; the
+# memory check at 1280x720 always runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
