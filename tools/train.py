@@ -77,6 +77,9 @@ def parse_args():
     p.add_argument("--clip-factor", type=float, default=3.0,
                    help="clip the gradient norm to this many times its running average")
     p.add_argument("--max-minutes", type=float, default=0, help="stop after this long (0: no limit)")
+    p.add_argument("--grow-from", metavar="FILE",
+                   help="start a deeper network (--blocks) from a trained model file with fewer residual "
+                        "blocks: its layers are copied and each added block starts as the identity")
     return p.parse_args()
 
 
@@ -114,17 +117,30 @@ def exported_arch(path: str) -> dict:
         return json.loads(f.metadata()["vidstyle.architecture"])
 
 
-def load_exported(net: StyleNet, path: str) -> tuple[int, float]:
-    """Loads weights from an exported model file; returns its training steps and seconds."""
+def load_exported(net: StyleNet, path: str, grow: bool = False) -> tuple[int, float]:
+    """Loads weights from an exported model file; returns its training steps and seconds.
+
+    With ``grow`` the file may lack some residual blocks of ``net``: those blocks keep their
+    fresh convolutions, and the scale and shift of their last norm are zeroed, so each adds
+    nothing and the deeper network starts out painting exactly what the file's network paints.
+    """
     from safetensors import safe_open
     with safe_open(path, "pt") as f:
         training = json.loads(f.metadata().get("vidstyle.training", "{}"))
+        present = set(f.keys())
         with torch.no_grad():
             for name, conv in net.convs.items():
+                if grow and f"{name}.weight" not in present:
+                    continue
                 conv.weight.copy_(f.get_tensor(f"{name}.weight"))
                 if conv.bias is not None:
                     conv.bias.copy_(f.get_tensor(f"{name}.bias"))
             for name in net.scales:
+                if grow and f"{name}.scale" not in present:
+                    if name.endswith("_b_norm"):
+                        net.scales[name].zero_()
+                        net.shifts[name].zero_()
+                    continue
                 net.scales[name].copy_(f.get_tensor(f"{name}.scale"))
                 net.shifts[name].copy_(f.get_tensor(f"{name}.shift"))
     return int(training.get("steps", 0)), float(training.get("seconds", 0))
@@ -199,6 +215,12 @@ def main():
         random.seed(step)
         torch.manual_seed(step)
         print(f"train: continuing from {args.export} at step {step} (fresh optimizer state)", flush=True)
+    elif args.grow_from:
+        step, elapsed = load_exported(net, args.grow_from, grow=True)
+        net.to(device)
+        random.seed(step)
+        torch.manual_seed(step)
+        print(f"train: grown from {args.grow_from} at step {step} to {arch['name']}", flush=True)
     else:
         random.seed(1)
         torch.manual_seed(1)
