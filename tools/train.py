@@ -127,16 +127,21 @@ def load_exported(net: StyleNet, path: str, grow: bool = False) -> tuple[int, fl
     from safetensors import safe_open
     with safe_open(path, "pt") as f:
         training = json.loads(f.metadata().get("vidstyle.training", "{}"))
-        present = set(f.keys())
+        present = {key.rsplit(".", 1)[0] for key in f.keys()}
+        added = [name for name in [*net.convs, *net.scales] if name not in present]
+        if added and not grow:
+            raise ValueError(f"{path} lacks layers {added}")
+        if any(not name.startswith("res") for name in added):
+            raise ValueError(f"{path} differs from this network outside its residual blocks: {added}")
         with torch.no_grad():
             for name, conv in net.convs.items():
-                if grow and f"{name}.weight" not in present:
+                if name in added:
                     continue
                 conv.weight.copy_(f.get_tensor(f"{name}.weight"))
                 if conv.bias is not None:
                     conv.bias.copy_(f.get_tensor(f"{name}.bias"))
             for name in net.scales:
-                if grow and f"{name}.scale" not in present:
+                if name in added:
                     if name.endswith("_b_norm"):
                         net.scales[name].zero_()
                         net.shifts[name].zero_()

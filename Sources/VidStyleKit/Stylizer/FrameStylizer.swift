@@ -11,8 +11,8 @@ public final class FrameStylizer {
     /// Mirrored pixels added on every side before the network and cropped after. The network
     /// (zero padding inside, strided convolutions) paints streaks along its input's edges,
     /// deepest at the bottom and right, and how deep depends on the weights: ~20 px for the
-    /// step-9196 model, more for the step-12373 one trained on 256 px crops, whose the-scream
-    /// left the picture's outer 8 px 8.3 levels of 255 off with 24 px. With 32 px they fall
+    /// step-9196 model, more for the later ones trained on 256 px crops (with 24 px, step
+    /// 12373's the-scream left the picture's outer 8 px 8.3 levels of 255 off). With 32 px they fall
     /// outside the picture, and its outer rows differ from the same rows painted deep inside a
     /// larger image by 2-3 levels, as much as the rows inside do. Costs 21% more network work
     /// at 640x360 than 8 px.
