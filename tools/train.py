@@ -56,6 +56,11 @@ def parse_args():
                    help="a training crop covers at most this many times its size in pixels of the "
                         "picture (at most 640 px on the long side); 0: up to the whole picture")
     p.add_argument("--style-size", type=int, default=512, help="long side of the paintings for Gram targets")
+    p.add_argument("--loss-scale", type=float, default=1.0,
+                   help="resize the output and input crops by this factor before the loss network. The "
+                        "evaluation paints at 640 px and judges at 512 px, so the fixed-size strokes are "
+                        "judged 0.8 times smaller than trained (the-scream's ratio 0.346 painted at 640 px, "
+                        "0.318 at 512); 0.8 matches that (docs/model.md, 'Stroke size')")
     p.add_argument("--content-weight", type=float, default=0.16)
     p.add_argument("--style-weight", type=float, default=1.0)
     p.add_argument("--layer-balance-weight", type=float, default=0.5,
@@ -261,7 +266,7 @@ def main():
         os.replace(tmp, ckpt_path)
         if args.export:
             training = {"steps": step, "seconds": round(elapsed), "batch": args.batch,
-                        "curriculum": args.curriculum, "max_zoom_out": args.max_zoom_out, "style_size": args.style_size, "ema_decay": args.ema_decay,
+                        "curriculum": args.curriculum, "max_zoom_out": args.max_zoom_out, "style_size": args.style_size, "loss_scale": args.loss_scale, "ema_decay": args.ema_decay,
                         "weights": {"content": args.content_weight, "style": args.style_weight,
                                     "layer_balance": args.layer_balance_weight, "layout": args.layout_weight,
                                     "tv": args.tv_weight, "stability": args.stability_weight,
@@ -316,10 +321,14 @@ def main():
 
         # Only the fixed loss network runs in bf16; its features are widened back to fp32
         # before the Gram matrices and the losses, and the style network stays fp32 throughout.
+        x_judged, out_judged = x, out
+        if args.loss_scale != 1:
+            x_judged = F.interpolate(x, scale_factor=args.loss_scale, mode="bilinear", antialias=True)
+            out_judged = F.interpolate(out, scale_factor=args.loss_scale, mode="bilinear", antialias=True)
         with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=vgg_bf16):
-            fx = vgg(x, STYLE_LAYERS)
+            fx = vgg(x_judged, STYLE_LAYERS)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=vgg_bf16):
-            fo = vgg(out, STYLE_LAYERS)
+            fo = vgg(out_judged, STYLE_LAYERS)
         fx = {l: f.float() for l, f in fx.items()}
         fo = {l: f.float() for l, f in fo.items()}
         target = {l: style_grams[l][style_idx.to(device)] for l in STYLE_LAYERS}
