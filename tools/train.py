@@ -295,6 +295,12 @@ def main():
             f.write(header)
     log = open(log_path, "a", buffering=1)
 
+    def judged(images: torch.Tensor) -> torch.Tensor:
+        """The crops as the loss network sees them: at --loss-scale of the painted size."""
+        if args.loss_scale == 1:
+            return images
+        return F.interpolate(images, scale_factor=args.loss_scale, mode="bilinear", antialias=True)
+
     last_ckpt = time.time()
     session_start = time.time()
     num_styles = len(styles)
@@ -321,14 +327,10 @@ def main():
 
         # Only the fixed loss network runs in bf16; its features are widened back to fp32
         # before the Gram matrices and the losses, and the style network stays fp32 throughout.
-        x_judged, out_judged = x, out
-        if args.loss_scale != 1:
-            x_judged = F.interpolate(x, scale_factor=args.loss_scale, mode="bilinear", antialias=True)
-            out_judged = F.interpolate(out, scale_factor=args.loss_scale, mode="bilinear", antialias=True)
         with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=vgg_bf16):
-            fx = vgg(x_judged, STYLE_LAYERS)
+            fx = vgg(judged(x), STYLE_LAYERS)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=vgg_bf16):
-            fo = vgg(out_judged, STYLE_LAYERS)
+            fo = vgg(judged(out), STYLE_LAYERS)
         fx = {l: f.float() for l, f in fx.items()}
         fo = {l: f.float() for l, f in fo.items()}
         target = {l: style_grams[l][style_idx.to(device)] for l in STYLE_LAYERS}
