@@ -85,6 +85,10 @@ def parse_args():
     p.add_argument("--grow-from", metavar="FILE",
                    help="start a deeper network (--blocks) from a trained model file with fewer residual "
                         "blocks: its layers are copied and each added block starts as the identity")
+    p.add_argument("--tune-styles", metavar="NAMES",
+                   help="comma-separated style names: train only these styles' norm parameters, on "
+                        "samples of these styles only, with the shared convolutions and every other "
+                        "style left exactly as they are (start from a model file with --grow-from)")
     return p.parse_args()
 
 
@@ -173,6 +177,14 @@ def main():
     vgg_bf16 = use_bf16(args.precision, device)
 
     styles = read_styles_table(args.styles_table)
+    tuned = None
+    if args.tune_styles:
+        names = [s["name"] for s in styles]
+        unknown = [n for n in args.tune_styles.split(",") if n not in names]
+        if unknown:
+            sys.exit(f"train: --tune-styles names {', '.join(unknown)}, not in {args.styles_table} "
+                     f"(its styles: {', '.join(names)})")
+        tuned = torch.tensor([names.index(n) for n in args.tune_styles.split(",")])
     vgg = VGG16Features(os.path.join(args.data, "vgg", "vgg16.ckpt")).to(device).eval()
     content = ContentSet(args.data)
     print(f"train: {len(content.train)} training images, {len(content.held_out)} held out, "
@@ -194,6 +206,10 @@ def main():
 
     arch = slim_architecture(args.width, args.blocks)
     net = StyleNet(arch, len(styles)).to(device)
+    if tuned is not None:
+        # Frozen, the convolutions get no gradient and Adam leaves them alone; the other styles'
+        # rows of the norm parameters get an exact zero gradient, and so an exact zero step.
+        net.convs.requires_grad_(False)
     # The per-style norm parameters see only the samples of their own style, so they get a
     # larger step than the shared convolutions to tell the styles apart early.
     style_params = list(net.scales.parameters()) + list(net.shifts.parameters())
@@ -231,6 +247,8 @@ def main():
         random.seed(step)
         torch.manual_seed(step)
         print(f"train: grown from {args.grow_from} at step {step} to {arch['name']}", flush=True)
+    elif tuned is not None:
+        sys.exit("train: --tune-styles needs trained weights to start from: give --grow-from FILE")
     else:
         random.seed(1)
         torch.manual_seed(1)
@@ -247,8 +265,13 @@ def main():
             ema.load_state_dict(net.state_dict())
             return
         with torch.no_grad():
-            for e, p in zip(ema.state_dict().values(), net.state_dict().values()):
-                e.mul_(args.ema_decay).add_(p, alpha=1 - args.ema_decay)
+            for (name, e), p in zip(ema.state_dict().items(), net.state_dict().values()):
+                if tuned is None:
+                    e.mul_(args.ema_decay).add_(p, alpha=1 - args.ema_decay)
+                elif name.startswith(("scales.", "shifts.")):
+                    # Only the tuned rows move: averaging a frozen value with itself could
+                    # still change its last bit.
+                    e[tuned] = e[tuned] * args.ema_decay + p[tuned] * (1 - args.ema_decay)
 
     data_hashes = {
         "content_list_sha256": hashlib.sha256("\n".join(content.train_names).encode()).hexdigest(),
@@ -271,6 +294,7 @@ def main():
                                     "layer_balance": args.layer_balance_weight, "layout": args.layout_weight,
                                     "tv": args.tv_weight, "stability": args.stability_weight,
                                     "per_style": {s["name"]: s["style_weight"] for s in styles}},
+                        "tuned_styles": args.tune_styles or "",
                         "data": data_hashes}
             export_model(ema.cpu(), styles, training, args.export)
             ema.to(device)
@@ -308,7 +332,10 @@ def main():
         t0 = time.time()
         crop = crop_size_at(step, args.curriculum)
         x = content.batch(args.batch, crop, args.max_zoom_out).to(device)
-        style_idx = torch.randint(0, num_styles, (args.batch,))
+        if tuned is None:
+            style_idx = torch.randint(0, num_styles, (args.batch,))
+        else:
+            style_idx = tuned[torch.randint(0, len(tuned), (args.batch,))]
         sw = F.one_hot(style_idx, num_styles).float().to(device)
 
         out = net(x, sw)
