@@ -2,12 +2,13 @@
 """Trains vidstyle's multi-style network (conditional instance norm) with perceptual losses.
 
   python tools/train.py --data data --styles ../shared/data/styles --run train-runs/main \
-      --export Sources/VidStyle/Resources/vidstyle-default.safetensors
+      --export Sources/VidStyleKit/Resources/vidstyle-default.safetensors
 
 Resumable: the run folder holds ckpt.pt (model, optimizer, step, elapsed time) and log.tsv;
 starting again with the same --run continues where it stopped. The curriculum (crop size per
 step range) and all loss weights are arguments, recorded in the exported metadata.
-Runs on CUDA unchanged when one is present.
+Picks CUDA when one is present, with no other change (every tensor follows `device`); no GPU
+has been lent to this project yet, so that path has not been run.
 """
 from __future__ import annotations
 
