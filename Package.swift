@@ -19,13 +19,15 @@ let package = Package(
         // libswresample-dev), with a shim header for the macros Swift cannot import.
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev",
-                                         "libavutil-dev", "libswresample-dev"])]),
+                                         "libavutil-dev", "libswresample-dev", "libavdevice-dev"])]),
+        // libv4l2 from Debian (libv4l-dev): webcam capture.
+        .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
         // oneDNN 2.6 C API from Debian (libdnnl-dev).
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
         .target(
             name: "VidStyleKit",
             dependencies: [
-                "CFFmpeg", "CDNNL",
+                "CFFmpeg", "CDNNL", "CV4L2",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

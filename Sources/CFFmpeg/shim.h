@@ -2,6 +2,7 @@
 #ifndef VIDSTYLE_CFFMPEG_SHIM_H
 #define VIDSTYLE_CFFMPEG_SHIM_H
 
+#include <libavdevice/avdevice.h>
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
 #include <libavutil/avutil.h>

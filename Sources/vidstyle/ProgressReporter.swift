@@ -39,6 +39,23 @@ final class ProgressReporter: Sendable {
         FileHandle.standardError.write(Data((line + "   ").utf8))
     }
 
+    /// The live line: recording time, output fps and frames dropped so far.
+    func reportLive(written: Int, dropped: Int) {
+        guard enabled else { return }
+        let elapsed = Date().timeIntervalSince(started)
+        let due = state.withLock { state -> Bool in
+            guard elapsed - state.lastPrint >= 0.25 else { return false }
+            state.lastPrint = elapsed
+            state.printed = true
+            return true
+        }
+        guard due else { return }
+        let seconds = Int(elapsed)
+        let line = String(format: "\rrecording %d:%02d  %.1f fps  dropped %d", seconds / 60, seconds % 60,
+                          elapsed > 0 ? Double(written) / elapsed : 0, dropped)
+        FileHandle.standardError.write(Data((line + "   ").utf8))
+    }
+
     func finish() {
         if state.withLock({ $0.printed }) {
             FileHandle.standardError.write(Data("\n".utf8))

@@ -61,7 +61,7 @@ import Testing
         let pool = VideoFramePool(width: 16, height: 8)
         let outcome = try await FramePipeline().run(source: CountingSource(count: 40), processor: InvertingProcessor(),
                                                     sink: sink, pool: pool, stop: StopSignal())
-        #expect(outcome == .init(framesWritten: 40, stoppedEarly: false))
+        #expect(outcome == .init(framesWritten: 40, endReason: .endOfInput))
         let records = sink.records.withLock { $0 }
         let expectedTimes: [Int64] = (0..<40).map { (n: Int) -> Int64 in Int64(n * 1000 + n * n) }
         #expect(records.map(\.pts) == expectedTimes)

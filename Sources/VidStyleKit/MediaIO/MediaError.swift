@@ -6,6 +6,8 @@ public enum MediaError: Error, CustomStringConvertible, Equatable, Sendable {
     case inputMissing(path: String)
     /// The file exists but FFmpeg cannot read it as media (empty, text, truncated header...).
     case notMedia(path: String, reason: String)
+    /// An input opened by name (`FORMAT:SPEC`, a URL) that FFmpeg could not open.
+    case cannotOpen(input: String, reason: String)
     /// The file has no video stream (audio-only, subtitles...).
     case noVideoStream(path: String)
     /// The output extension names no container vidstyle can write.
@@ -27,6 +29,8 @@ public enum MediaError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): no such file; check the path"
         case .notMedia(let path, let reason):
             return "\(path): not a readable media file (\(reason)); give a video file FFmpeg can open"
+        case .cannotOpen(let input, let reason):
+            return "\(input): could not open it (\(reason)); check the address or the FFmpeg input's options"
         case .noVideoStream(let path):
             return "\(path): has no video stream; give a file with video"
         case .unknownOutputExtension(let path, let supported):

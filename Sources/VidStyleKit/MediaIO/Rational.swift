@@ -18,6 +18,15 @@ public struct Rational: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(num)/\(den)" }
 
+    /// A frame rate: exact for whole rates, to a thousandth otherwise (29.97 = 29970/1000).
+    public init(framesPerSecond fps: Double) {
+        if fps == fps.rounded() && fps < Double(Int32.max) {
+            self.init(num: Int32(fps), den: 1)
+        } else {
+            self.init(num: Int32((fps * 1000).rounded()), den: 1000)
+        }
+    }
+
     init(_ r: AVRational) { self.init(num: r.num, den: r.den) }
     var av: AVRational { AVRational(num: num, den: den) }
 }

@@ -19,6 +19,9 @@ public final class VideoFrame: @unchecked Sendable {
     public var pts: Int64
     /// Duration in the stream's time base, 0 when unknown.
     public var duration: Int64
+    /// When a live source captured the picture, in nanoseconds of `CLOCK_MONOTONIC` (0 for
+    /// files): what the capture-to-encode latency is measured from.
+    public var captureTime: UInt64 = 0
 
     public init(width: Int, height: Int, pts: Int64 = 0, duration: Int64 = 0) {
         precondition(width > 0 && height > 0, "a frame needs a positive size")

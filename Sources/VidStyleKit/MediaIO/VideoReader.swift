@@ -70,21 +70,61 @@ public final class VideoReader {
     /// says what was done (for outputs that cannot store the matrix; see `QuarterTurn`).
     /// - Throws: `MediaError.inputMissing`, `.notMedia` (also for empty and text files),
     ///   `.noVideoStream`, `.codecNotAvailable`, `.decodeFailed`.
-    public init(path: String, upright: Bool = false) throws {
-        _ = FFmpegLogging.applied
-        self.path = path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw MediaError.inputMissing(path: path)
-        }
-        if isDirectory.boolValue { throw MediaError.notMedia(path: path, reason: "it is a folder") }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        if size == 0 { throw MediaError.notMedia(path: path, reason: "the file is empty") }
+    public convenience init(path: String, upright: Bool = false) throws {
+        try self.init(input: .file(path), upright: upright)
+    }
 
+    /// Opens a file, an FFmpeg `FORMAT:SPEC` input or a URL (see `MediaInput`).
+    /// - Parameter options: demuxer or device options (`video_size`, `framerate`...); one the
+    ///   input does not take is an error, not silently ignored.
+    /// - Throws: as `init(path:upright:)`, and `MediaError.cannotOpen` for inputs opened by name.
+    public init(input: MediaInput, upright: Bool = false, options: [String: String] = [:]) throws {
+        _ = FFmpegLogging.applied
+        _ = FFmpegDevices.registered
+        let path = input.description
+        self.path = path
+        var demuxer: UnsafePointer<AVInputFormat>?
+        var url = path
+        switch input {
+        case .file(let file), .camera(let file):
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
+                throw MediaError.inputMissing(path: file)
+            }
+            if isDirectory.boolValue { throw MediaError.notMedia(path: file, reason: "it is a folder") }
+            let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
+            if size == 0 { throw MediaError.notMedia(path: file, reason: "the file is empty") }
+            url = file
+        case .ffmpeg(let format, let spec):
+            if let format {
+                guard let found = av_find_input_format(format) else {
+                    throw MediaError.cannotOpen(input: path, reason: "FFmpeg has no input format '\(format)'")
+                }
+                demuxer = found
+            }
+            url = spec
+        }
+
+        var dictionary: OpaquePointer?
+        for (key, value) in options { av_dict_set(&dictionary, key, value, 0) }
         var fmt: UnsafeMutablePointer<AVFormatContext>?
-        var ret = avformat_open_input(&fmt, path, nil, nil)
+        var ret = avformat_open_input(&fmt, url, demuxer, &dictionary)
+        var unused: [String] = []
+        var entry: UnsafeMutablePointer<AVDictionaryEntry>?
+        while let next = av_dict_get(dictionary, "", entry, AV_DICT_IGNORE_SUFFIX) {
+            unused.append(String(cString: next.pointee.key))
+            entry = next
+        }
+        av_dict_free(&dictionary)
         guard ret >= 0, let fmt else {
-            throw MediaError.notMedia(path: path, reason: ffmpegMessage(ret))
+            if case .file = input { throw MediaError.notMedia(path: path, reason: ffmpegMessage(ret)) }
+            throw MediaError.cannotOpen(input: path, reason: ffmpegMessage(ret))
+        }
+        if !unused.isEmpty {
+            var f: UnsafeMutablePointer<AVFormatContext>? = fmt
+            avformat_close_input(&f)
+            throw MediaError.cannotOpen(input: path, reason: "this input does not take the option "
+                                        + unused.sorted().joined(separator: ", "))
         }
         // From here on `fail` frees what exists so far (deinit does not run for a throwing init
         // before every stored property is set).

@@ -2,8 +2,10 @@ import AsyncAlgorithms
 
 /// Reads frames and audio packets from a source on its own thread and sends them on.
 ///
-/// The channel it sends into is bounded, so when the stylizer is slower the decoder waits
-/// instead of filling memory.
+/// From a file, the channel it sends into is bounded, so when the stylizer is slower the
+/// decoder waits instead of filling memory. From a live source, which cannot be paused, it
+/// never waits: the newest frame replaces the oldest waiting one, and each replaced frame is
+/// counted and given back to the pool, so latency and memory stay flat.
 actor DecodeStage {
     private let executor = ThreadExecutor(name: "vidstyle.decode")
     private let source: any MediaSource
@@ -19,17 +21,49 @@ actor DecodeStage {
     }
 
     /// Sends every item, then finishes the channel (also when it fails or is stopped).
-    /// - Returns: whether it stopped early because `stop` was requested.
-    func run(into channel: AsyncChannel<MediaItem>, stop: StopSignal) async throws -> Bool {
+    func run(into channel: AsyncChannel<MediaItem>, stop: StopSignal) async throws -> EndReason {
         defer {
             channel.finish()
             executor.shutdown()
         }
         while !Task.isCancelled {
-            if stop.isRequested { return true }
-            guard let item = try source.next(pool: pool) else { return false }
+            if stop.isRequested { return .stopRequested }
+            guard let item = try source.next(pool: pool) else { return .endOfInput }
             await channel.send(item)
         }
-        return false
+        return .endOfInput
+    }
+
+    /// Yields every item into a newest-wins stream without ever waiting for the stylizer.
+    /// A `SourceLostError` ends the run as `.sourceLost` instead of failing it, so the frames
+    /// recorded so far are kept.
+    func runLive(into continuation: AsyncStream<MediaItem>.Continuation, stop: StopSignal,
+                 statistics: PipelineStatistics) -> Result<EndReason, any Error> {
+        defer {
+            continuation.finish()
+            executor.shutdown()
+        }
+        while !Task.isCancelled {
+            if stop.isRequested { return .success(.stopRequested) }
+            let item: MediaItem?
+            do {
+                item = try source.next(pool: pool)
+            } catch let lost as any SourceLostError {
+                statistics.recordSkippedBySource(source.framesSkippedBySource)
+                return .success(.sourceLost(lost.description))
+            } catch {
+                return .failure(error)
+            }
+            guard let item else {
+                statistics.recordSkippedBySource(source.framesSkippedBySource)
+                return .success(.endOfInput)
+            }
+            if case .video = item { statistics.recordCaptured(skippedBySource: source.framesSkippedBySource) }
+            if case .dropped(let stale) = continuation.yield(item), case .video(let frame) = stale {
+                statistics.recordStaleDrop()
+                pool.recycle(frame)
+            }
+        }
+        return .success(.endOfInput)
     }
 }

@@ -20,12 +20,14 @@ actor EncodeStage {
 
     /// Writes every item until the input ends.
     /// - Returns: the number of video frames written.
-    func run<Input: AsyncSequence & Sendable>(from input: Input, progress: @Sendable (Int) -> Void) async throws -> Int
+    func run<Input: AsyncSequence & Sendable>(from input: Input, statistics: PipelineStatistics,
+                                              progress: @Sendable (Int) -> Void) async throws -> Int
     where Input.Element == MediaItem {
         for try await item in input {
             switch item {
             case .video(let frame):
                 try sink.write(frame)
+                statistics.recordWritten(captureTime: frame.captureTime, now: MonotonicClock.nanoseconds())
                 pool.recycle(frame)
                 framesWritten += 1
                 progress(framesWritten)

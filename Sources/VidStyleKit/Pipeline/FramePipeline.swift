@@ -7,65 +7,96 @@ import Foundation
 /// It knows nothing of FFmpeg or oneDNN: sources, processors and sinks are protocols, so tests
 /// drive it with fakes (as swift-nio tests handlers in an embedded channel).
 public struct FramePipeline: Sendable {
+    /// What happens when the stylizer is slower than the source.
+    public enum InputPolicy: Sendable, Equatable {
+        /// The source waits (files: every frame is kept).
+        case block
+        /// The newest frame wins and waiting ones are dropped and counted (live sources, which
+        /// cannot wait: a queue would only add latency).
+        case dropOldest
+    }
+
     /// Frames waiting between two stages, besides the one each stage holds. Small, so memory
     /// stays flat however long the video is.
     public var queueDepth: Int
+    public var inputPolicy: InputPolicy
 
-    public init(queueDepth: Int = 2) {
+    public init(queueDepth: Int = 2, inputPolicy: InputPolicy = .block) {
         self.queueDepth = queueDepth
+        self.inputPolicy = inputPolicy
     }
 
     /// The source ended without a single video frame (an empty or badly damaged input); the
     /// output is discarded, as a file without pictures would only look like a result.
     public struct NoFramesError: Error {}
 
+    /// The stop signal came before any frame was written; the output is discarded.
+    public struct StoppedBeforeFirstFrameError: Error {}
+
     /// What a run did.
     public struct Outcome: Sendable, Equatable {
         public var framesWritten: Int
+        public var endReason: EndReason
         /// The stop signal ended the input early; the output holds the frames done so far.
-        public var stoppedEarly: Bool
+        public var stoppedEarly: Bool { endReason == .stopRequested }
     }
 
-    /// Runs the stages to the end of the source (or until `stop` is requested).
+    /// Runs the stages to the end of the source (or until `stop` is requested, or a live
+    /// source is lost).
     /// - Throws: the first stage error; the sink is then discarded.
     public func run(source: sending any MediaSource, processor: sending any FrameProcessor,
                     sink: sending any MediaSink, pool: VideoFramePool, stop: StopSignal,
+                    statistics: PipelineStatistics = PipelineStatistics(),
                     progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> Outcome {
         let decode = DecodeStage(source: source, pool: pool)
         let stylize = StylizeStage(processor: processor)
         let encode = EncodeStage(sink: sink, pool: pool)
-        let decoded = AsyncChannel<MediaItem>()
         let painted = AsyncChannel<MediaItem>()
         let depth = queueDepth
+        let policy = inputPolicy
 
         enum StageResult: Sendable {
-            case decoded(stoppedEarly: Bool)
+            case decoded(EndReason)
             case painted
             case written(Int)
         }
-        var outcome = Outcome(framesWritten: 0, stoppedEarly: false)
+        var outcome = Outcome(framesWritten: 0, endReason: .endOfInput)
         do {
             try await withThrowingTaskGroup(of: StageResult.self) { group in
-                group.addTask {
-                    .decoded(stoppedEarly: try await decode.run(into: decoded, stop: stop))
+                switch policy {
+                case .block:
+                    let decoded = AsyncChannel<MediaItem>()
+                    group.addTask { .decoded(try await decode.run(into: decoded, stop: stop)) }
+                    group.addTask {
+                        try await stylize.run(from: decoded.buffer(policy: .bounded(depth)), into: painted)
+                        return .painted
+                    }
+                case .dropOldest:
+                    let (frames, continuation) = AsyncStream.makeStream(of: MediaItem.self,
+                                                                        bufferingPolicy: .bufferingNewest(max(1, depth)))
+                    group.addTask { .decoded(try await decode.runLive(into: continuation, stop: stop, statistics: statistics).get()) }
+                    group.addTask {
+                        try await stylize.run(from: frames, into: painted)
+                        return .painted
+                    }
                 }
                 group.addTask {
-                    try await stylize.run(from: decoded.buffer(policy: .bounded(depth)), into: painted)
-                    return .painted
-                }
-                group.addTask {
-                    .written(try await encode.run(from: painted.buffer(policy: .bounded(depth)), progress: progress))
+                    .written(try await encode.run(from: painted.buffer(policy: .bounded(depth)), statistics: statistics,
+                                                  progress: progress))
                 }
                 for try await result in group {
                     switch result {
-                    case .decoded(let early): outcome.stoppedEarly = early
+                    case .decoded(let reason): outcome.endReason = reason
                     case .painted: break
                     case .written(let count): outcome.framesWritten = count
                     }
                 }
             }
             try Task.checkCancellation()
-            if outcome.framesWritten == 0 { throw NoFramesError() }
+            if outcome.framesWritten == 0 {
+                if outcome.endReason == .stopRequested { throw StoppedBeforeFirstFrameError() }
+                throw NoFramesError()
+            }
             try await encode.finish()
         } catch {
             await encode.discard()

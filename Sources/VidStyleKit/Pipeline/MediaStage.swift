@@ -3,6 +3,12 @@
 /// `next` blocks (it runs on the decode stage's own thread) and returns nil at the end.
 public protocol MediaSource: AnyObject {
     func next(pool: VideoFramePool) throws -> MediaItem?
+    /// Frames the source itself lost so far (a camera's sequence gaps); 0 for files.
+    var framesSkippedBySource: Int { get }
+}
+
+extension MediaSource {
+    public var framesSkippedBySource: Int { 0 }
 }
 
 /// What paints a frame in place: the stylizer in production, a fake in tests.

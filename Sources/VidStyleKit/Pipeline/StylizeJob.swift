@@ -43,7 +43,13 @@ public struct StylizeJob: Sendable {
         if input == output || Self.sameFile(inputPath, outputPath) {
             throw OptionError("output \(outputPath) is the input file; give another output path (the input is never overwritten)")
         }
-        if fm.fileExists(atPath: outputPath) && !overwrite {
+        try Self.checkOutput(outputPath, overwrite: overwrite)
+    }
+
+    /// The output checks every job makes before it starts: OUT does not exist unless
+    /// `overwrite` is set.
+    public static func checkOutput(_ outputPath: String, overwrite: Bool) throws(OptionError) {
+        if FileManager.default.fileExists(atPath: outputPath) && !overwrite {
             throw OptionError("output \(outputPath) already exists; pass --overwrite (-y) to replace it")
         }
     }
@@ -83,6 +89,8 @@ public struct StylizeJob: Sendable {
         do {
             outcome = try await FramePipeline().run(source: reader, processor: stylizer, sink: writer, pool: pool,
                                                     stop: stop, progress: { progress($0, total) })
+        } catch is FramePipeline.StoppedBeforeFirstFrameError {
+            throw InterruptedError()
         } catch is FramePipeline.NoFramesError {
             throw OptionError("input \(inputPath) has no decodable video frames (damaged or truncated?); nothing was written")
         }

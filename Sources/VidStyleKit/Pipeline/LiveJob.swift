@@ -1,0 +1,106 @@
+import Foundation
+
+/// One live recording: capture from a camera (or read any FFmpeg input in real time), stylize
+/// what there is time for, and record it until the duration is reached, the user stops it, or
+/// the source is lost; the file is finished and playable in every one of those cases.
+///
+/// Between the source and the stylizer the newest frame wins (`FramePipeline.InputPolicy
+/// .dropOldest`), so latency never grows; output timestamps are capture times, so the file
+/// plays as long as it was recorded whatever rate the stylizer reached. Everything that can be
+/// refused (the camera, its mode, the model, the output path) is checked before the output is
+/// made.
+public struct LiveJob: Sendable {
+    public var input: MediaInput
+    public var outputPath: String
+    public var request: CaptureRequest
+    /// Seconds of capture time to record; nil records until stopped.
+    public var duration: Double?
+    public var settings: StyleSettings
+    public var encoding: EncodingOptions
+    public var overwrite: Bool
+    /// Frames that may wait for the stylizer (the newest win); 1 keeps latency lowest.
+    public var queueDepth: Int
+
+    public init(input: MediaInput, outputPath: String, request: CaptureRequest = CaptureRequest(),
+                duration: Double? = nil, settings: StyleSettings = StyleSettings(),
+                encoding: EncodingOptions = EncodingOptions(), overwrite: Bool = false, queueDepth: Int = 1) {
+        self.input = input
+        self.outputPath = outputPath
+        self.request = request
+        self.duration = duration
+        self.settings = settings
+        self.encoding = encoding
+        self.overwrite = overwrite
+        self.queueDepth = queueDepth
+    }
+
+    /// What a recording did.
+    public struct Summary: Sendable {
+        public var framesWritten: Int
+        public var counts: PipelineStatistics.Snapshot
+        public var latencyMedianMilliseconds: Int?
+        public var latency95Milliseconds: Int?
+        public var seconds: Double
+        public var endReason: EndReason
+        public var notices: [String]
+        public var video: VideoStreamInfo
+        /// "yuyv 640x480 at 30 fps" for a camera, the input for others.
+        public var sourceDescription: String
+        public var outputFramesPerSecond: Double { seconds > 0 ? Double(framesWritten) / seconds : 0 }
+    }
+
+    /// Opens the source as this job reads it: a camera through `interface`, anything else
+    /// through FFmpeg, paced to real time.
+    func openSource(interface: V4L2Interface) throws -> sending (source: any MediaSource, video: VideoStreamInfo, description: String,
+                                                          notices: [String]) {
+        switch input {
+        case .camera(let path):
+            let camera = try CameraSource(path: path, request: request, duration: duration, interface: interface)
+            return (camera, camera.video, "\(camera.camera.name), \(camera.mode)", [])
+        case .file, .ffmpeg:
+            var options: [String: String] = [:]
+            if case .ffmpeg = input {
+                if let w = request.width, let h = request.height { options["video_size"] = "\(w)x\(h)" }
+                if let fps = request.framesPerSecond { options["framerate"] = CameraFrameSize.format(fps) }
+                if let format = request.format { options["input_format"] = format.userName }
+            }
+            let reader = try VideoReader(input: input, upright: !VideoWriter.storesRotation(path: outputPath), options: options)
+            var notices: [String] = []
+            if reader.audio != nil {
+                notices.append("audio: not recorded in live mode; only the picture is recorded")
+            }
+            return (PacedSource(reader: reader, duration: duration), reader.video, input.description, notices)
+        }
+    }
+
+    /// Records until the duration, `stop`, or the source's end or loss.
+    /// - Parameter statistics: counts the run as it goes (for a progress line).
+    /// - Throws: `CameraError`, `MediaError`, `OptionError` before anything is written;
+    ///   `InterruptedError` when stopped before the first frame.
+    public func run(model: StyleModel, interface: V4L2Interface = LibV4L2Interface(), stop: StopSignal = StopSignal(),
+                    statistics: PipelineStatistics = PipelineStatistics(),
+                    progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> Summary {
+        try StylizeJob.checkOutput(outputPath, overwrite: overwrite)
+        let (source, video, description, sourceNotices) = try openSource(interface: interface)
+        let stylizer = try FrameStylizer(model: model, width: video.width, height: video.height, settings: settings)
+        let writer = try VideoWriter(path: outputPath, video: video, audio: nil, options: encoding)
+        let notices = sourceNotices + writer.notices
+        let pool = VideoFramePool(width: video.width, height: video.height)
+        let started = Date()
+        let outcome: FramePipeline.Outcome
+        do {
+            outcome = try await FramePipeline(queueDepth: queueDepth, inputPolicy: .dropOldest)
+                .run(source: source, processor: stylizer, sink: writer, pool: pool, stop: stop,
+                     statistics: statistics, progress: progress)
+        } catch is FramePipeline.StoppedBeforeFirstFrameError {
+            throw InterruptedError()
+        } catch is FramePipeline.NoFramesError {
+            throw OptionError("\(input) gave no video frames; nothing was written")
+        }
+        return Summary(framesWritten: outcome.framesWritten, counts: statistics.snapshot,
+                       latencyMedianMilliseconds: statistics.latencyPercentile(0.5),
+                       latency95Milliseconds: statistics.latencyPercentile(0.95),
+                       seconds: Date().timeIntervalSince(started), endReason: outcome.endReason,
+                       notices: notices, video: video, sourceDescription: description)
+    }
+}
