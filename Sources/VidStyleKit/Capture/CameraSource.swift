@@ -27,6 +27,7 @@ public final class CameraSource: MediaSource {
     private var lastSequence: UInt32?
     private var lastPts: Int64 = -1
     private let period: Int64
+    private var pendingLoss: CameraError?
 
     /// Opens, configures and starts `path`.
     /// - Throws: `CameraError` (before any output exists, so nothing is left behind).
@@ -52,6 +53,10 @@ public final class CameraSource: MediaSource {
     }
 
     public func next(pool: VideoFramePool) throws -> MediaItem? {
+        if let pendingLoss {
+            self.pendingLoss = nil
+            throw pendingLoss
+        }
         while true {
             let timeout = stallTimeoutMilliseconds
             guard let buffer = try camera.dequeue(timeoutMilliseconds: timeout) else {
@@ -77,7 +82,13 @@ public final class CameraSource: MediaSource {
             }
             let frame = pool.take()
             let converted = converter.convert(buffer.bytes, into: frame)
-            try camera.requeue(buffer)
+            do {
+                try camera.requeue(buffer)
+            } catch {
+                // The picture in hand is good: hand it out and report the loss on the next call.
+                pendingLoss = error
+                if !converted { throw error }
+            }
             guard converted else {
                 pool.recycle(frame)
                 framesSkippedBySource += 1

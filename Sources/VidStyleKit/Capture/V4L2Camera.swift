@@ -227,7 +227,7 @@ public final class V4L2Camera {
             guard now < deadline else { return nil }
             let ready = io.poll(fd, timeoutMilliseconds: Int32((deadline - now) / 1_000_000) + 1)
             if ready == 0 { return nil }
-            if ready < 0 { throw .lost(path: path, reason: String(cString: strerror(-ready))) }
+            if ready < 0 { throw .lost(path: path, reason: V4L2Camera.lossReason(-ready)) }
             if Int16(truncatingIfNeeded: ready) & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 {
                 throw .lost(path: path, reason: "the device reported an error (unplugged?)")
             }
@@ -236,7 +236,7 @@ public final class V4L2Camera {
             buffer.memory = V4L2Constant.memoryMmap
             let result = io.ioctl(fd, vs_vidioc_dqbuf, &buffer)
             if result == -EAGAIN { continue }
-            if result < 0 { throw .lost(path: path, reason: String(cString: strerror(-result))) }
+            if result < 0 { throw .lost(path: path, reason: V4L2Camera.lossReason(-result)) }
             guard Int(buffer.index) < buffers.count else {
                 throw .lost(path: path, reason: "the driver returned an unknown buffer")
             }
@@ -261,7 +261,7 @@ public final class V4L2Camera {
         buffer.type = V4L2Constant.bufTypeVideoCapture
         buffer.memory = V4L2Constant.memoryMmap
         let result = io.ioctl(fd, vs_vidioc_qbuf, &buffer)
-        if result < 0 { throw .lost(path: path, reason: String(cString: strerror(-result))) }
+        if result < 0 { throw .lost(path: path, reason: V4L2Camera.lossReason(-result)) }
     }
 
     /// Stops streaming and unmaps the buffers (also done by deinit).
@@ -283,8 +283,17 @@ public final class V4L2Camera {
     private func check(_ result: Int32, _ operation: String) throws(CameraError) {
         guard result < 0 else { return }
         if result == -EBUSY { throw .busy(path: path) }
-        if result == -ENODEV || result == -EIO { throw .lost(path: path, reason: String(cString: strerror(-result))) }
+        if result == -ENODEV || result == -EIO { throw .lost(path: path, reason: V4L2Camera.lossReason(-result)) }
         throw .failed(path: path, operation: operation, errno: -result)
+    }
+
+    /// What a mid-stream errno means for the user.
+    static func lossReason(_ errno: Int32) -> String {
+        switch errno {
+        case ENODEV, ENXIO: "the device is gone (unplugged?)"
+        case EIO: "input/output error (a failing camera, cable or USB port?)"
+        default: String(cString: strerror(errno))
+        }
     }
 
     /// The time per frame for `fps` as V4L2 wants it: 1/30, or 1001/30000 for NTSC's 29.97.
