@@ -24,10 +24,19 @@ let package = Package(
         .systemLibrary(name: "CV4L2", pkgConfig: "libv4l2", providers: [.apt(["libv4l-dev"])]),
         // oneDNN 2.6 C API from Debian (libdnnl-dev).
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+        // OpenCV 4.6's DIS optical flow from Debian (libopencv-video-dev) behind a C header, for
+        // temporal smoothing. Debian ships opencv4.pc only with the large libopencv-dev, so the
+        // include path and the libraries are named here directly.
+        .target(
+            name: "COpticalFlow",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+            linkerSettings: [.linkedLibrary("opencv_video"), .linkedLibrary("opencv_imgproc"),
+                             .linkedLibrary("opencv_core")]
+        ),
         .target(
             name: "VidStyleKit",
             dependencies: [
-                "CFFmpeg", "CDNNL", "CV4L2",
+                "CFFmpeg", "CDNNL", "CV4L2", "COpticalFlow",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -25,7 +25,7 @@ import Testing
         let copy = VideoFrame(width: 5, height: 3)
         planar.withUnsafeBufferPointer {
             PlanarImage.store($0.baseAddress!, width: 12, height: 8, into: copy, left: 2, top: 2, strength: 1,
-                              preserveColor: false, smoother: TemporalSmoother(width: 5, height: 3, amount: 0))
+                              preserveColor: false)
         }
         for y in 0..<3 { for x in 0..<15 { #expect(copy.row(y)[x] == frame.row(y)[x]) } }
     }
@@ -50,10 +50,9 @@ import Testing
             let frame = VideoFrame(width: 4, height: 4)
             for y in 0..<4 { for x in 0..<12 { frame.row(y)[x] = 200 } }
             let output = [Float](repeating: 0.2, count: 3 * 16)
-            let smoother = TemporalSmoother(width: 4, height: 4, amount: 0)
             output.withUnsafeBufferPointer {
                 PlanarImage.store($0.baseAddress!, width: 4, height: 4, into: frame, strength: strength,
-                                  preserveColor: false, smoother: smoother)
+                                  preserveColor: false)
             }
             #expect(frame.row(3)[11] == expected, "strength \(strength)")
         }
@@ -66,10 +65,9 @@ import Testing
         for y in 0..<4 { for x in 0..<4 { frame.row(y)[3 * x] = 150; frame.row(y)[3 * x + 1] = 100; frame.row(y)[3 * x + 2] = 50 } }
         var output = [Float](repeating: 0, count: 3 * 16)
         for i in 0..<16 { output[i] = 0.2; output[16 + i] = 0.6; output[32 + i] = 0.9 }
-        let smoother = TemporalSmoother(width: 4, height: 4, amount: 0)
         output.withUnsafeBufferPointer {
             PlanarImage.store($0.baseAddress!, width: 4, height: 4, into: frame, strength: 1,
-                              preserveColor: true, smoother: smoother)
+                              preserveColor: true)
         }
         let p = frame.row(0)
         #expect(Int(p[0]) - Int(p[1]) == 50)

@@ -1,7 +1,7 @@
 /// Paints frames of one size in place: the packed RGB pixels go into the network's planar
 /// input (reflect-padded to the sizes the network needs), and its output comes back into the
-/// same frame, cropped to the frame's exact size, with strength, colour preservation and
-/// temporal smoothing applied on the way.
+/// same frame, cropped to the frame's exact size, with strength and colour preservation applied
+/// on the way; then its `TemporalSmoother` blends in the previous output along the motion.
 ///
 /// Every buffer is allocated once in `init`; `stylize(_:)` allocates nothing. Not `Sendable`:
 /// one stage actor owns it.
@@ -26,7 +26,8 @@ public final class FrameStylizer {
     private let network: StyleNetwork
     private let smoother: TemporalSmoother
 
-    /// - Throws: `OptionError` for a style the model lacks, or the engine's error.
+    /// - Throws: `OptionError` for a style the model lacks, the engine's error, or
+    ///   `OpticalFlowError` if OpenCV cannot make the smoother's flow estimator.
     public init(model: StyleModel, width: Int, height: Int, settings: StyleSettings) throws {
         try settings.validate()
         try settings.style.validate(styleCount: model.styles.count)
@@ -39,7 +40,7 @@ public final class FrameStylizer {
         self.settings = settings
         network = try StyleNetwork(model: model, width: paddedWidth, height: paddedHeight)
         try network.setStyleWeights(settings.style.weights(styleCount: model.styles.count))
-        smoother = TemporalSmoother(width: width, height: height, amount: settings.smoothing)
+        smoother = try TemporalSmoother(width: width, height: height, amount: settings.smoothing)
     }
 
     /// Paints one frame in place. The frame must have this stylizer's size.
@@ -47,11 +48,12 @@ public final class FrameStylizer {
         precondition(frame.width == width && frame.height == height, "frame size changed mid-stream")
         let margin = FrameStylizer.margin
         PlanarImage.load(frame, into: network.input, width: paddedWidth, height: paddedHeight, left: margin, top: margin)
-        smoother.observeInput(frame)
+        // The flow needs only the inputs, so it is measured before the frame is painted over.
+        try smoother.observe(frame)
         try network.run()
         PlanarImage.store(network.output, width: paddedWidth, height: paddedHeight, into: frame,
-                          left: margin, top: margin, strength: settings.strength, preserveColor: settings.preserveColor,
-                          smoother: smoother)
+                          left: margin, top: margin, strength: settings.strength, preserveColor: settings.preserveColor)
+        try smoother.apply(to: frame)
     }
 
     /// Forgets the previous frame, so a new clip or a cut does not blend into the old one.

@@ -22,51 +22,38 @@ enum PlanarImage {
     }
 
     /// Writes the network's output back into `frame`, cropping the padding, then applying
-    /// colour preservation, strength and temporal smoothing in one pass.
+    /// colour preservation and strength in one pass. (Temporal smoothing is a step of its own
+    /// after this one: `TemporalSmoother`.)
     static func store(_ planar: UnsafePointer<Float>, width: Int, height: Int, into frame: VideoFrame,
                       left: Int = 0, top: Int = 0,
-                      strength: Float, preserveColor: Bool, smoother: TemporalSmoother) {
+                      strength: Float, preserveColor: Bool) {
         let plane = width * height
-        let smooth = smoother.isEnabled
-        smoother.withBuffers { keep, previous in
-            for y in 0..<frame.height {
-                let row = frame.row(y)
-                let rp = planar + (y + top) * width + left
-                let gp = rp + plane
-                let bp = gp + plane
-                for x in 0..<frame.width {
-                    let p = row + 3 * x
-                    var r = rp[x] * 255, g = gp[x] * 255, b = bp[x] * 255
-                    let r0 = Float(p[0]), g0 = Float(p[1]), b0 = Float(p[2])
-                    if preserveColor {
-                        // Luma of the painting, chroma of the input (BT.601 weights, full range).
-                        let styledLuma = 0.299 * r + 0.587 * g + 0.114 * b
-                        let inputLuma = 0.299 * r0 + 0.587 * g0 + 0.114 * b0
-                        let shift = styledLuma - inputLuma
-                        r = r0 + shift
-                        g = g0 + shift
-                        b = b0 + shift
-                    }
-                    if strength < 1 {
-                        r = r0 + (r - r0) * strength
-                        g = g0 + (g - g0) * strength
-                        b = b0 + (b - b0) * strength
-                    }
-                    let i = y * frame.width + x
-                    if smooth {
-                        smoother.blend(pixel: i, &r, &g, &b, keep: keep, previous: previous)
-                    }
-                    let qr = toByte(r), qg = toByte(g), qb = toByte(b)
-                    p[0] = qr
-                    p[1] = qg
-                    p[2] = qb
-                    if smooth {
-                        let o = previous + 3 * i
-                        o[0] = qr
-                        o[1] = qg
-                        o[2] = qb
-                    }
+        for y in 0..<frame.height {
+            let row = frame.row(y)
+            let rp = planar + (y + top) * width + left
+            let gp = rp + plane
+            let bp = gp + plane
+            for x in 0..<frame.width {
+                let p = row + 3 * x
+                var r = rp[x] * 255, g = gp[x] * 255, b = bp[x] * 255
+                let r0 = Float(p[0]), g0 = Float(p[1]), b0 = Float(p[2])
+                if preserveColor {
+                    // Luma of the painting, chroma of the input (BT.601 weights, full range).
+                    let styledLuma = 0.299 * r + 0.587 * g + 0.114 * b
+                    let inputLuma = 0.299 * r0 + 0.587 * g0 + 0.114 * b0
+                    let shift = styledLuma - inputLuma
+                    r = r0 + shift
+                    g = g0 + shift
+                    b = b0 + shift
                 }
+                if strength < 1 {
+                    r = r0 + (r - r0) * strength
+                    g = g0 + (g - g0) * strength
+                    b = b0 + (b - b0) * strength
+                }
+                p[0] = toByte(r)
+                p[1] = toByte(g)
+                p[2] = toByte(b)
             }
         }
     }

@@ -1,89 +1,247 @@
-/// Reduces flicker by blending the previous output into parts of the picture that did not move.
+import COpticalFlow
+
+/// Motion-compensated temporal smoothing: keeps a stylized video from boiling without leaving
+/// trails behind what moves.
 ///
-/// A feed-forward network paints every frame on its own, so still areas shimmer from frame to
-/// frame. For each pixel, the input's luma change since the previous frame decides how much of
-/// the previous output to keep: none where the change is above `motionThreshold` (so moving
-/// things never leave ghosts), up to `amount` where the input is unchanged. When the whole
-/// picture changes a lot (a cut), nothing is blended for that frame.
+/// A feed-forward network paints each frame on its own, so the same surface gets different
+/// strokes from one frame to the next. For each new frame the smoother estimates the optical
+/// flow between the previous and the new *input* (OpenCV's DIS, at reduced resolution), warps
+/// the previous *output* along it with bicubic interpolation (bilinear would blur a little more
+/// on every frame, since each frame resamples the last), and blends it into the new output by
+/// `amount` wherever the flow is reliable. A pixel is not reliable, and keeps the new painting,
+/// where the forward and backward flows disagree (occlusions, disocclusions, wrong flow), at
+/// motion boundaries, where it would come from outside the frame, and where the input changed
+/// more along the flow than sensor noise explains. The checks are soft and tolerate noise: a
+/// still scene from a noisy webcam, the commonest flicker case, is blended almost everywhere.
+/// A frame where little is reliable is a cut and is not blended at all.
+///
+/// Per frame: `observe(_:)` with the input before it is painted (the flow needs only inputs),
+/// then `apply(to:)` with the painted frame. Buffers are made once per frame size; the per-frame
+/// path allocates nothing. Not `Sendable`: the stylizer that owns it runs on one thread.
 public final class TemporalSmoother {
-    public let width: Int
-    public let height: Int
-    /// The most of the previous output a still pixel keeps (0 turns smoothing off).
+    /// The share of the warped previous output that a fully reliable pixel keeps (0 is off).
     public let amount: Float
-    /// A luma change (0-255) at and above which a pixel counts as moving.
-    public let motionThreshold: Float = 20
-    /// A mean luma change above which the frame counts as a cut.
-    public let cutThreshold: Float = 40
 
-    private var previousLuma: [UInt8]
-    private var previousOutput: [UInt8]
-    /// Per pixel: the fraction of the previous output to keep for the current frame, 0...255.
-    private(set) var keep: [UInt8]
+    /// DIS's preset. Ultrafast (patch search only, no variational refinement) takes ~2.4 ms
+    /// for a 320x180 flow here against fast's ~3.8, and two flows a frame must stay within
+    /// the cost target; finer `finestScale` settings crash in OpenCV 4.6 at some sizes.
+    static let preset = VS_FLOW_ULTRAFAST
+    /// Gaussian σ (small pixels) of the small grayscale inputs: fine texture sampled at
+    /// sub-pixel offsets differs by tens of levels when unblurred, which the photometric check
+    /// would take for a change.
+    static let blur = 1.0
+    /// Forward-backward check: |F_b + F_f(p + F_b)|² may reach 1% of the flows' squared lengths
+    /// plus this tolerance squared (flow pixels) before a pixel starts losing weight; at twice
+    /// that it has none. DIS's flow on a still scene with sensor noise wobbles by a few tenths
+    /// of a pixel, and a strict check (Sundaram et al.: 0.5 px²) rejected about half of such a
+    /// scene in the prototype (DESIGN.md).
+    static let consistencyTolerance: Float = 0.7
+    /// Motion boundaries: the flow's squared gradient (per flow pixel) may reach 1% of its
+    /// squared length plus this before a pixel loses weight.
+    static let boundaryTolerance: Float = 0.08
+    /// Photometric check, in levels of 255: where the input's luma, warped from the previous
+    /// frame, differs from the new one by up to `noiseLevel` the difference is noise (full
+    /// weight); from there to `changeLevel` the weight falls to 0. At frame size the difference
+    /// is averaged over a `changeWindow` box first: noise of σ 8 gives pairs a mean absolute
+    /// difference of ~9 whatever the window, while the texture of a misaligned warp stays large.
+    /// The small (blurred, area-averaged) pictures are checked the same way, without the box.
+    static let noiseLevel: Float = 16
+    static let changeLevel: Float = 32
+    static let changeWindow = 5
+    /// A frame whose mean reliability is below this is a cut: nothing of the last is kept.
+    static let cutReliability: Float = 0.25
+    /// Flow pictures smaller than this (on either side) give DIS too little to work with; such
+    /// frames are passed through unsmoothed.
+    static let minimumFlowSize = 16
+
+    /// Times per-size buffers were made (one per frame size seen; tests check it).
+    public private(set) var allocations = 0
+    /// The mean reliability of the last frame, 0...1 (0 for a first frame or a cut).
+    public private(set) var reliability: Float = 0
+    /// Whether the last frame kept nothing of the one before (the first frame, or a cut).
+    public private(set) var lastFrameWasCut = true
+
+    private var buffers: SmoothingBuffers?
     private var hasPrevious = false
+    private var blendPending = false
 
-    public init(width: Int, height: Int, amount: Float) {
-        self.width = width
-        self.height = height
+    /// - Parameters:
+    ///   - width, height: the frame size to make the buffers for now (another size later makes
+    ///     new ones and starts afresh).
+    ///   - amount: 0...1, clamped; 0 turns smoothing off and allocates nothing.
+    /// - Throws: `OpticalFlowError` if OpenCV cannot make the flow estimator.
+    public init(width: Int, height: Int, amount: Float) throws(OpticalFlowError) {
         self.amount = max(0, min(1, amount))
-        previousLuma = [UInt8](repeating: 0, count: width * height)
-        previousOutput = [UInt8](repeating: 0, count: width * height * 3)
-        keep = [UInt8](repeating: 0, count: width * height)
+        if isEnabled { try prepare(width: width, height: height) }
     }
 
     public var isEnabled: Bool { amount > 0 }
 
-    public func reset() {
-        hasPrevious = false
+    /// Input pixels per flow pixel for a frame size: flow at half size (about a millisecond per
+    /// flow at 640x360), less for large frames so the flow stays under ~480 px wide, full size
+    /// where half would be too small for DIS.
+    static func flowScale(width: Int, height: Int) -> Int {
+        let scale = max(2, (width + 479) / 480)
+        if width / scale < minimumFlowSize * 2 || height / scale < minimumFlowSize * 2 { return 1 }
+        return scale
     }
 
-    /// Measures how much each pixel of the new input changed; call before `blend`.
-    public func observeInput(_ frame: VideoFrame) {
+    /// Forgets the previous frame, so the next one is not blended (a new clip, a seek).
+    public func reset() {
+        hasPrevious = false
+        blendPending = false
+    }
+
+    /// Looks at the next *input* frame, before it is painted: computes the flow back to the
+    /// previous input and which pixels can take the previous output.
+    public func observe(_ input: VideoFrame) throws(OpticalFlowError) {
         guard isEnabled else { return }
-        let w = width
-        var total = 0
-        let scale = 255 * amount / motionThreshold
-        previousLuma.withUnsafeMutableBufferPointer { luma in
-            keep.withUnsafeMutableBufferPointer { keep in
-                for y in 0..<height {
-                    let row = frame.row(y)
-                    for x in 0..<w {
-                        let p = row + 3 * x
-                        // Integer BT.601 luma; exactness does not matter, only the change.
-                        let weighted: Int = 77 * Int(p[0]) + 150 * Int(p[1]) + 29 * Int(p[2])
-                        let value = UInt8(truncatingIfNeeded: weighted >> 8)
-                        let i = y * w + x
-                        let change = abs(Int(value) - Int(luma[i]))
-                        total += change
-                        luma[i] = value
-                        let still = max(0, motionThreshold - Float(change))
-                        keep[i] = UInt8(min(255, still * scale))
+        if buffers?.width != input.width || buffers?.height != input.height {
+            try prepare(width: input.width, height: input.height)
+        }
+        guard let b = buffers else { return }
+        blendPending = false
+        guard b.flowWidth >= Self.minimumFlowSize, b.flowHeight >= Self.minimumFlowSize else {
+            lastFrameWasCut = true
+            reliability = 0
+            return
+        }
+        try ImageRemap.grayDownscale(input, luma: b.currentLuma.pointer, scratch: b.smallScratch.pointer,
+                                     into: b.currentGray.pointer, width: b.flowWidth, height: b.flowHeight, blur: Self.blur)
+        defer { b.advanceGray() }
+        guard hasPrevious else {
+            lastFrameWasCut = true
+            reliability = 0
+            return
+        }
+        let fw = b.flowWidth, fh = b.flowHeight
+        try b.flow.compute(from: b.currentGray.pointer, to: b.previousGray.pointer, into: b.backward.pointer)
+        try b.flow.compute(from: b.previousGray.pointer, to: b.currentGray.pointer, into: b.forward.pointer)
+        try ImageRemap.map(flow: b.backward.pointer, flowWidth: fw, flowHeight: fh, into: b.flowMap.pointer, width: fw, height: fh)
+        try ImageRemap.remap(b.forward.pointer, into: b.forwardAtSource.pointer, width: fw, height: fh,
+                             layout: VS_PIXELS_FLOW32, map: b.flowMap.pointer, interpolation: VS_INTERPOLATE_LINEAR)
+        try ImageRemap.remap(b.previousGray.pointer, into: b.warpedGray.pointer, width: fw, height: fh,
+                             layout: VS_PIXELS_GRAY8, map: b.flowMap.pointer, interpolation: VS_INTERPOLATE_LINEAR)
+        reliability = Self.measureReliability(b)
+        lastFrameWasCut = reliability < Self.cutReliability
+        if lastFrameWasCut {
+            reliability = 0
+            return
+        }
+        Self.erode(b.mask.pointer, scratch: b.erodeScratch.pointer, into: b.eroded.pointer, width: fw, height: fh)
+        try ImageRemap.resize(b.eroded.pointer, width: fw, height: fh, into: b.fullMask.pointer,
+                              dstWidth: b.width, dstHeight: b.height)
+        try ImageRemap.map(flow: b.backward.pointer, flowWidth: fw, flowHeight: fh, into: b.fullMap.pointer,
+                           width: b.width, height: b.height)
+        try ImageRemap.change(current: b.currentLuma.pointer, previous: b.previousLuma.pointer, width: b.width, height: b.height,
+                              map: b.fullMap.pointer, scratch: b.changeScratch.pointer, into: b.change.pointer,
+                              window: Self.changeWindow)
+        blendPending = true
+    }
+
+    /// Blends the warped previous output into the painted `frame` where it is reliable, and
+    /// remembers the result for the next frame. Call after `observe(_:)` of the same frame.
+    public func apply(to frame: VideoFrame) throws(OpticalFlowError) {
+        guard isEnabled, let b = buffers, b.width == frame.width, b.height == frame.height else { return }
+        let w = b.width, h = b.height
+        if blendPending {
+            try ImageRemap.remap(b.previousOutput.pointer, into: b.warpedOutput.pointer, width: w, height: h,
+                                 layout: VS_PIXELS_RGB8, map: b.fullMap.pointer, interpolation: VS_INTERPOLATE_CUBIC)
+        }
+        let blend = blendPending
+        let scale = amount / 255
+        let warped = b.warpedOutput.pointer, previous = b.previousOutput.pointer, mask = b.fullMask.pointer
+        let change = b.change.pointer
+        let changeSpan = Self.changeLevel - Self.noiseLevel
+        for y in 0..<h {
+            let row = frame.row(y)
+            let rowStart = y * w
+            if blend {
+                for x in 0..<w {
+                    let i = rowStart + x
+                    let photometric = (Self.changeLevel - Float(change[i])) / changeSpan
+                    let k = min(Float(mask[i]) * scale, max(0, min(1, photometric)) * amount)
+                    if k <= 0 { continue }
+                    let p = row + 3 * x, q = warped + 3 * (rowStart + x)
+                    for c in 0..<3 {
+                        let v = Float(p[c])
+                        p[c] = UInt8(v + (Float(q[c]) - v) * k + 0.5)
                     }
                 }
             }
-        }
-        let meanChange = Float(total) / Float(width * height)
-        if !hasPrevious || meanChange > cutThreshold {
-            keep.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            (previous + 3 * rowStart).update(from: row, count: 3 * w)
         }
         hasPrevious = true
+        blendPending = false
     }
 
-    /// Blends the previous output into pixel `i` (r, g, b in 0...255) and remembers the result.
-    @inline(__always)
-    func blend(pixel i: Int, _ r: inout Float, _ g: inout Float, _ b: inout Float,
-               keep: UnsafePointer<UInt8>, previous: UnsafeMutablePointer<UInt8>) {
-        let k = Float(keep[i]) * (1 / 255)
-        let o = previous + 3 * i
-        r += (Float(o[0]) - r) * k
-        g += (Float(o[1]) - g) * k
-        b += (Float(o[2]) - b) * k
+    /// Base addresses of the current per-size buffers (empty when off), for tests.
+    var bufferAddresses: [UnsafeRawPointer] { buffers?.addresses ?? [] }
+
+    private func prepare(width: Int, height: Int) throws(OpticalFlowError) {
+        buffers = nil
+        buffers = try SmoothingBuffers(width: width, height: height,
+                                       flowScale: Self.flowScale(width: width, height: height), preset: Self.preset)
+        allocations += 1
+        reset()
     }
 
-    /// Gives the store loop raw access to the state without per-pixel array checks.
-    func withBuffers<R>(_ body: (UnsafePointer<UInt8>, UnsafeMutablePointer<UInt8>) -> R) -> R {
-        keep.withUnsafeBufferPointer { keep in
-            previousOutput.withUnsafeMutableBufferPointer { previous in
-                body(keep.baseAddress!, previous.baseAddress!)
+    /// Writes each flow pixel's reliability (0...255) into `b.mask`; returns the mean (0...1).
+    private static func measureReliability(_ b: SmoothingBuffers) -> Float {
+        let fw = b.flowWidth, fh = b.flowHeight
+        let back = b.backward.pointer, fwd = b.forwardAtSource.pointer
+        let cur = b.currentGray.pointer, warped = b.warpedGray.pointer, mask = b.mask.pointer
+        let tolerance2 = consistencyTolerance * consistencyTolerance
+        let maxX = Float(fw - 1), maxY = Float(fh - 1)
+        let photometricSpan = changeLevel - noiseLevel
+        var total: Float = 0
+        for y in 0..<fh {
+            let up = max(0, y - 1), down = min(fh - 1, y + 1)
+            for x in 0..<fw {
+                let i = y * fw + x
+                let bx = back[2 * i], by = back[2 * i + 1]
+                let sx = Float(x) + bx, sy = Float(y) + by
+                // From outside the frame: nothing to take.
+                guard sx >= 0, sy >= 0, sx <= maxX, sy <= maxY else {
+                    mask[i] = 0
+                    continue
+                }
+                let fx = fwd[2 * i], fy = fwd[2 * i + 1]
+                let ex = bx + fx, ey = by + fy
+                let lengths = bx * bx + by * by + fx * fx + fy * fy
+                let consistency = 2 - (ex * ex + ey * ey) / (0.01 * lengths + tolerance2)
+                // Motion boundary: central differences of the backward flow.
+                let left = max(0, x - 1), right = min(fw - 1, x + 1)
+                let l = y * fw + left, r = y * fw + right, u = up * fw + x, d = down * fw + x
+                let dux = (back[2 * r] - back[2 * l]) * 0.5, dvx = (back[2 * r + 1] - back[2 * l + 1]) * 0.5
+                let duy = (back[2 * d] - back[2 * u]) * 0.5, dvy = (back[2 * d + 1] - back[2 * u + 1]) * 0.5
+                let gradient = dux * dux + dvx * dvx + duy * duy + dvy * dvy
+                let boundary = 2 - gradient / (0.01 * (bx * bx + by * by) + boundaryTolerance)
+                let difference = abs(Float(cur[i]) - Float(warped[i]))
+                let photometric = (changeLevel - difference) / photometricSpan
+                let weight = max(0, min(1, consistency, boundary, photometric))
+                total += weight
+                mask[i] = UInt8(weight * 255 + 0.5)
+            }
+        }
+        return total / Float(fw * fh)
+    }
+
+    /// 3x3 minimum: a pixel next to a rejected one is not trusted either, so the bilinear
+    /// upsampling of the mask never leaks warped pixels into an occlusion's edge.
+    private static func erode(_ mask: UnsafePointer<UInt8>, scratch: UnsafeMutablePointer<UInt8>,
+                              into out: UnsafeMutablePointer<UInt8>, width: Int, height: Int) {
+        for y in 0..<height {
+            let row = mask + y * width, s = scratch + y * width
+            for x in 0..<width {
+                s[x] = min(row[max(0, x - 1)], row[x], row[min(width - 1, x + 1)])
+            }
+        }
+        for y in 0..<height {
+            let a = scratch + max(0, y - 1) * width, b = scratch + y * width, c = scratch + min(height - 1, y + 1) * width
+            let o = out + y * width
+            for x in 0..<width {
+                o[x] = min(a[x], b[x], c[x])
             }
         }
     }

@@ -1,0 +1,63 @@
+import COpticalFlow
+
+/// The OpenCV picture operations around optical flow that temporal smoothing needs: a small
+/// grayscale copy of a frame for the flow, a sampling map made from a flow, remapping along it,
+/// and resizing a mask. All work on tight rows in buffers the caller owns and allocate nothing.
+enum ImageRemap {
+    /// BT.601 luma of `frame` into `luma` (frame size), and a copy area-averaged to `width` x
+    /// `height` and blurred by `blur` (Gaussian σ in small pixels) into `gray`; `scratch`
+    /// holds width * height bytes.
+    static func grayDownscale(_ frame: VideoFrame, luma: UnsafeMutablePointer<UInt8>, scratch: UnsafeMutablePointer<UInt8>,
+                              into gray: UnsafeMutablePointer<UInt8>, width: Int, height: Int,
+                              blur: Double) throws(OpticalFlowError) {
+        try check(vs_gray_downscale(frame.pixels, frame.stride, Int32(frame.width), Int32(frame.height), luma, scratch,
+                                    gray, Int32(width), Int32(height), blur), "downscaling a frame for optical flow")
+    }
+
+    /// Per pixel, |current − previous warped by `map`| averaged over a `window`-pixel box, into
+    /// `change`; `scratch` as large as the pictures.
+    static func change(current: UnsafePointer<UInt8>, previous: UnsafePointer<UInt8>, width: Int, height: Int,
+                       map: UnsafePointer<Float>, scratch: UnsafeMutablePointer<UInt8>,
+                       into change: UnsafeMutablePointer<UInt8>, window: Int) throws(OpticalFlowError) {
+        try check(vs_change(current, previous, Int32(width), Int32(height), map, scratch, change, Int32(window)),
+                  "measuring the change along the flow")
+    }
+
+    /// Fills a `width` x `height` map of absolute source coordinates, p + s·F(p/s), from a
+    /// `flowWidth` x `flowHeight` flow F (s the ratio of the sizes; F resized bilinearly).
+    static func map(flow: UnsafePointer<Float>, flowWidth: Int, flowHeight: Int,
+                    into map: UnsafeMutablePointer<Float>, width: Int, height: Int) throws(OpticalFlowError) {
+        try check(vs_flow_map(flow, Int32(flowWidth), Int32(flowHeight), 2 * flowWidth * 4,
+                              map, Int32(width), Int32(height), 2 * width * 4), "making a warp map")
+    }
+
+    /// dst(p) = src(map(p)), edge pixels repeated outside the picture. `channels` bytes per
+    /// pixel for pictures, or a flow field (two floats per pixel) with `layout` VS_PIXELS_FLOW32.
+    static func remap(_ src: UnsafeRawPointer, into dst: UnsafeMutableRawPointer, width: Int, height: Int,
+                      layout: vs_pixel_layout, map: UnsafePointer<Float>,
+                      interpolation: vs_interpolation) throws(OpticalFlowError) {
+        let bytesPerPixel = switch layout {
+        case VS_PIXELS_GRAY8: 1
+        case VS_PIXELS_RGB8: 3
+        default: 8
+        }
+        let stride = width * bytesPerPixel
+        try check(vs_remap(src, stride, dst, stride, Int32(width), Int32(height), layout, map, 2 * width * 4, interpolation),
+                  "warping along the optical flow")
+    }
+
+    /// Bilinear resize of a tight grayscale picture.
+    static func resize(_ src: UnsafePointer<UInt8>, width: Int, height: Int,
+                       into dst: UnsafeMutablePointer<UInt8>, dstWidth: Int, dstHeight: Int) throws(OpticalFlowError) {
+        try check(vs_gray_resize(src, width, Int32(width), Int32(height), dst, dstWidth, Int32(dstWidth), Int32(dstHeight)),
+                  "resizing the smoothing mask")
+    }
+
+    /// Turns a C return code into an error naming the step and OpenCV's message.
+    @inline(__always)
+    static func check(_ status: Int32, _ step: @autoclosure () -> String) throws(OpticalFlowError) {
+        if status != 0 {
+            throw OpticalFlowError("\(step()) failed in OpenCV: \(String(cString: vs_flow_last_error()))")
+        }
+    }
+}
