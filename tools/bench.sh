@@ -71,3 +71,6 @@ done
 read -r f10 s10 rss10 < <(e2e "$(clip clip-1280x720-10s-10fps 1280x720 10 10)")
 read -r f60 s60 rss60 < <(e2e "$(clip clip-1280x720-60s-10fps 1280x720 60 10)")
 echo "bench: memory 1280x720 frames_10s=$f10 peak_rss_10s_mb=$rss10 frames_60s=$f60 peak_rss_60s_mb=$rss60"
+
+# Live recording: real-time 640x480 source, drops, latency, memory over a long run.
+tools/bench_live.sh
