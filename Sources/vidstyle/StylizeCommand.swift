@@ -20,7 +20,7 @@ struct StylizeCommand: AsyncParsableCommand {
     @Argument(help: "Output file; its extension picks the container.") var output: String
 
     @Option(help: ArgumentHelp(
-        "Pipeline preset: a .yaml file, or NAME for pipelines/NAME.yaml (in the current folder, then in ../share/vidstyle/pipelines/ beside the executable). Options given on the command line override it.",
+        "Pipeline preset: a .yaml file, or the NAME of one in ~/.config/vidstyle/pipelines ($XDG_CONFIG_HOME) or the shipped ones (`vidstyle presets` lists them). Options given on the command line override it, field by field.",
         valueName: "name|file"))
     var pipeline: String?
 
@@ -32,14 +32,25 @@ struct StylizeCommand: AsyncParsableCommand {
     var preserveColor: Bool?
     @Option(help: "Temporal smoothing against flicker, 0 (off) to 1 (strongest) (default 0.6).") var smoothing: Float?
 
+    @Option(help: ArgumentHelp("Container for an OUT named without an extension: mp4 (default), mkv, mov or webm.", valueName: "name"))
+    var container: String?
     @Option(help: "Video codec: h264 (default), h265 or vp9 (webm always uses vp9).") var codec: String?
     @Option(help: "Constant rate factor: lower is better quality and larger files (default 20 for h264/h265, 32 for vp9).")
     var crf: Int?
-    @Option(help: "Encoder speed preset (x264/x265: ultrafast ... veryslow; default veryfast).") var preset: String?
-    @Flag(inversion: .prefixedNo, help: "Keep the audio (default) or drop it.") var audio: Bool?
+    @Option(help: "Encoder speed preset (x264/x265: ultrafast ... placebo, default veryfast; vp9: cpu-used 0-8, default 8).")
+    var preset: String?
+    @Option(help: ArgumentHelp("Pixel format of the video: yuv420p (default), yuv422p or yuv444p.", valueName: "name"))
+    var pixelFormat: String?
+    @Option(help: ArgumentHelp("Audio: copy (default; re-encoded only where the container needs it), re-encode, or none.", valueName: "mode"))
+    var audio: String?
+    @Flag(help: "Drop the audio (the same as --audio none).") var noAudio = false
+    @Option(help: ArgumentHelp("Frames that may wait between two stages, 1-64 (default 2; 1 for live inputs).", valueName: "n"))
+    var queueCapacity: Int?
+    @Option(help: ArgumentHelp("When the stylizer falls behind: block (default for files) or drop-oldest (default for live inputs).", valueName: "policy"))
+    var queuePolicy: String?
 
-    @Flag(help: "Read IN in real time, as from a camera: frames at their own pace, the newest frame wins when the stylizer falls behind (cameras are always live).")
-    var live = false
+    @Flag(inversion: .prefixedNo, help: "Read IN in real time, as from a camera: frames at their own pace, the newest frame wins when the stylizer falls behind (cameras are always live).")
+    var live: Bool?
     @Option(help: ArgumentHelp("Live: the capture size, e.g. 1280x720 (default: 640x480, or the nearest the camera offers).", valueName: "WxH"))
     var size: String?
     @Option(help: "Live: the capture frame rate (default: the highest up to 30 the camera offers at that size).")
@@ -62,75 +73,54 @@ struct StylizeCommand: AsyncParsableCommand {
         if quiet && verbose {
             throw OptionError("--quiet and --verbose both given; use one")
         }
-        if !isLive {
-            for (given, name) in [(size != nil, "--size"), (fps != nil, "--fps"), (inputFormat != nil, "--input-format"),
-                                  (duration != nil, "--duration")] where given {
-                throw OptionError("\(name) applies to live inputs; give a camera (/dev/video0) or add --live")
-            }
-        }
-        _ = try captureRequest()
-        if let duration, !(duration > 0 && duration.isFinite) {
-            throw OptionError("--duration \(duration) must be a positive number of seconds")
-        }
-        if let crf, !(0...63).contains(crf) {
-            throw OptionError("--crf \(crf) is out of range; use 0-51 for h264/h265 or 0-63 for vp9")
+        if noAudio, let audio, audio != "none" {
+            throw OptionError("--no-audio and --audio \(audio) both given; use one")
         }
         _ = try resolve()
     }
 
-    /// What the user typed, as overrides of the preset (nil where an option was not given).
-    func overrides() throws -> PipelineOverrides {
-        let selection: StyleSelection? = if let mix { try StyleSelection.parseMix(mix) } else { style.map { .single($0) } }
-        return PipelineOverrides(style: selection, strength: strength, preserveColor: preserveColor, smoothing: smoothing,
-                                 codec: try videoCodec(), crf: crf, encoderPreset: preset, keepAudio: audio)
+    /// What the user typed, as preset fields (options not given are left out), each checked by
+    /// the field's own rules (`PresetField.parse`), so `--strength 2` and `strength: 2` in a
+    /// preset get the same answer.
+    func commandLineValues() throws -> [String: PresetValue] {
+        let typed: [(String, String?)] = [
+            ("input.live", live.map { $0 ? "true" : "false" }), ("input.size", size), ("input.fps", fps.map { "\($0)" }),
+            ("input.input_format", inputFormat), ("input.duration", duration.map { "\($0)" }),
+            ("stylize.model", modelOption.model), ("stylize.style", style.map(String.init)), ("stylize.mix", mix),
+            ("stylize.strength", strength.map { "\($0)" }), ("stylize.preserve_color", preserveColor.map { $0 ? "true" : "false" }),
+            ("temporal.smoothing", smoothing.map { "\($0)" }),
+            ("encode.container", container), ("encode.codec", codec), ("encode.crf", crf.map(String.init)),
+            ("encode.preset", preset), ("encode.pixel_format", pixelFormat),
+            ("audio.mode", audio ?? (noAudio ? "none" : nil)),
+            ("queues.capacity", queueCapacity.map(String.init)), ("queues.policy", queuePolicy),
+        ]
+        var values: [String: PresetValue] = [:]
+        for case let (path, text?) in typed {
+            guard let field = PresetField.named(path) else { continue }
+            switch field.parse(text) {
+            case .success(let value): values[path] = value
+            case .failure(let problem): throw OptionError("\(field.option) \(text) \(problem.sentence(for: field))")
+            }
+        }
+        return values
     }
 
-    /// The job's settings: command line over `--pipeline` over defaults, checked.
-    func resolve() throws -> (preset: PipelinePreset?, settings: StyleSettings, encoding: EncodingOptions) {
-        let loaded = try pipeline.map { name throws(PresetError) in try PipelinePreset.load(path: try PresetLocator.locate(name)) }
-        let overrides = try overrides()
-        let settings = try overrides.styleSettings(over: loaded)
-        try settings.validate()
-        return (loaded, settings, overrides.encodingOptions(over: loaded))
+    /// The job's settings: command line over `--pipeline` over defaults, checked as a whole
+    /// (capture options only for live inputs, encoder settings against the encoder that will
+    /// run), and OUT with `encode.container`'s extension where it has none.
+    func resolve() throws -> (settings: PipelineSettings, live: Bool, output: String) {
+        let loaded = try pipeline.map { name throws(PresetError) in try PipelinePreset.load(path: try PresetLocator().locate(name)) }
+        let merged = PipelineSettings.merge(preset: loaded, commandLine: try commandLineValues())
+        let live = merged.isLive || mediaInput.isInherentlyLive
+        let output = merged.outputPath(for: output)
+        let settings = merged.forOutput(output)
+        try settings.check(live: live, outputPath: output)
+        try settings.styleSettings.validate()
+        return (settings, live, output)
     }
 
     /// What IN names (a file, a camera, an FFmpeg input).
     var mediaInput: MediaInput { MediaInput(input) }
-
-    /// Cameras and capture devices are live by nature; `--live` makes any input so.
-    var isLive: Bool { live || mediaInput.isInherentlyLive }
-
-    /// `--size`, `--fps`, `--input-format`, checked.
-    func captureRequest() throws -> CaptureRequest {
-        var request = CaptureRequest()
-        if let size {
-            let parts = size.lowercased().split(separator: "x", omittingEmptySubsequences: false)
-            guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0, w <= 16384, h <= 16384 else {
-                throw OptionError("--size \(size) is not a size; write it as WIDTHxHEIGHT, e.g. 640x480")
-            }
-            request.width = w
-            request.height = h
-        }
-        if let fps {
-            guard fps > 0, fps <= 1000, fps.isFinite else { throw OptionError("--fps \(fps) is out of range; use a rate such as 30") }
-            request.framesPerSecond = fps
-        }
-        if let inputFormat {
-            guard let code = FourCC(userName: inputFormat) else {
-                throw OptionError("--input-format \(inputFormat) is not a pixel format; use mjpeg, yuyv or another that `vidstyle devices` lists")
-            }
-            request.format = code
-        }
-        return request
-    }
-
-    func videoCodec() throws -> VideoCodec? {
-        guard let codec else { return nil }
-        guard let known = VideoCodec(name: codec) else {
-            throw OptionError("--codec \(codec) is not supported; use h264, h265 or vp9")
-        }
-        return known
-    }
 
     func run() async throws {
         do {
@@ -143,14 +133,17 @@ struct StylizeCommand: AsyncParsableCommand {
 
     func runJob() async throws {
         if verbose { FFmpegLogging.enableWarnings() }
-        let (loaded, settings, encoding) = try resolve()
-        let model = try modelOption.load()
+        let resolved = try resolve()
+        let (loaded, settings, encoding, output) = (resolved.settings.preset, resolved.settings.styleSettings,
+                                                    resolved.settings.encoding, resolved.output)
+        let model = try StyleModel.load(contentsOf: try ModelLocator.locate(explicit: resolved.settings.modelPath))
         try settings.style.validate(styleCount: model.styles.count)
-        if isLive {
-            try await runLive(model: model, settings: settings, encoding: encoding, preset: loaded)
+        if resolved.live {
+            try await runLive(model: model, settings: settings, encoding: encoding, preset: loaded, pipeline: resolved.settings, output: output)
             return
         }
-        let job = StylizeJob(inputPath: input, outputPath: output, settings: settings, encoding: encoding, overwrite: overwrite)
+        let job = StylizeJob(inputPath: input, outputPath: output, settings: settings, encoding: encoding, overwrite: overwrite,
+                             queueDepth: resolved.settings.queueCapacity(live: false))
         try job.checkPaths()
 
         let stop = StopSignal()
@@ -178,9 +171,14 @@ struct StylizeCommand: AsyncParsableCommand {
     }
 
     /// Records from a live source until `--duration`, Ctrl-C or the source's loss.
-    func runLive(model: StyleModel, settings: StyleSettings, encoding: EncodingOptions, preset: PipelinePreset?) async throws {
-        let job = LiveJob(input: mediaInput, outputPath: output, request: try captureRequest(), duration: duration,
-                          settings: settings, encoding: encoding, overwrite: overwrite)
+    /// - Parameters:
+    ///   - pipeline: the resolved settings (capture, duration, queues).
+    ///   - output: OUT as written (`encode.container`'s extension added where it had none).
+    func runLive(model: StyleModel, settings: StyleSettings, encoding: EncodingOptions, preset: PipelinePreset?,
+                 pipeline: PipelineSettings, output: String) async throws {
+        let job = LiveJob(input: mediaInput, outputPath: output, request: pipeline.captureRequest, duration: pipeline.duration,
+                          settings: settings, encoding: encoding, overwrite: overwrite,
+                          queueDepth: pipeline.queueCapacity(live: true), inputPolicy: pipeline.queuePolicy(live: true))
         let stop = StopSignal()
         let interrupts = InterruptHandler(stop: stop, output: output, quiet: quiet)
         defer { interrupts.cancel() }

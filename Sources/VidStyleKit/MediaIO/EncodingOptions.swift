@@ -9,11 +9,20 @@ public struct EncodingOptions: Sendable, Hashable {
     public var preset: String?
     /// False drops the input's audio.
     public var keepAudio: Bool
+    /// Re-encode the audio (AAC, Opus for webm) even where it could be copied: for players or
+    /// editors that do not take the input's audio codec.
+    public var reencodeAudio: Bool
+    /// FFmpeg's name of the encoded pictures' pixel format (`yuv420p`, `yuv422p`, `yuv444p`);
+    /// stills keep their own.
+    public var pixelFormat: String
 
-    public init(codec: VideoCodec = .h264, crf: Int? = nil, preset: String? = nil, keepAudio: Bool = true) {
+    public init(codec: VideoCodec = .h264, crf: Int? = nil, preset: String? = nil, keepAudio: Bool = true,
+                reencodeAudio: Bool = false, pixelFormat: String = "yuv420p") {
         self.codec = codec
         self.crf = crf
         self.preset = preset
         self.keepAudio = keepAudio
+        self.reencodeAudio = reencodeAudio
+        self.pixelFormat = pixelFormat
     }
 }

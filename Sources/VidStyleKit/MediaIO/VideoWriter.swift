@@ -150,7 +150,9 @@ public final class VideoWriter {
                 notices.append("video: \(codec.rawValue) can't go into webm; encoded as VP9")
                 codec = .vp9
             }
-            encoderName = codec.encoderName; codecLabel = codec.rawValue; pixelFormat = AV_PIX_FMT_YUV420P
+            encoderName = codec.encoderName; codecLabel = codec.rawValue
+            let chosen = av_get_pix_fmt(options.pixelFormat)
+            pixelFormat = chosen == AV_PIX_FMT_NONE ? AV_PIX_FMT_YUV420P : chosen
         }
         guard let codec = avcodec_find_encoder_by_name(encoderName) else {
             throw MediaError.codecNotAvailable(name: encoderName)
@@ -274,7 +276,7 @@ public final class VideoWriter {
     private func addAudio(_ audio: AudioTrack, to oc: UnsafeMutablePointer<AVFormatContext>) throws {
         let accepted = avformat_query_codec(oc.pointee.oformat, audio.parameters.pointee.codec_id,
                                             FF_COMPLIANCE_NORMAL)
-        if accepted != 0 {
+        if accepted != 0 && !options.reencodeAudio {
             guard let stream = avformat_new_stream(oc, nil) else { throw failure(vs_averror(ENOMEM)) }
             let ret = avcodec_parameters_copy(stream.pointee.codecpar, audio.parameters)
             if ret < 0 { throw failure(ret) }
@@ -303,7 +305,8 @@ public final class VideoWriter {
         stream.pointee.time_base = enc.pointee.time_base
         audioStream = stream
         self.transcoder = transcoder
-        notices.append("audio: \(audio.codecName) can't go into \(container.rawValue); re-encoded to \(target.label)")
+        notices.append(accepted != 0 ? "audio: \(audio.codecName) re-encoded to \(target.label), as asked"
+                       : "audio: \(audio.codecName) can't go into \(container.rawValue); re-encoded to \(target.label)")
     }
 
     private func failure(_ code: Int32) -> MediaError {

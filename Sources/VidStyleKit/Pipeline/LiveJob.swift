@@ -20,10 +20,14 @@ public struct LiveJob: Sendable {
     public var overwrite: Bool
     /// Frames that may wait for the stylizer (the newest win); 1 keeps latency lowest.
     public var queueDepth: Int
+    /// `.dropOldest` (the newest frame wins, latency stays low) or `.block` (every frame the
+    /// pipeline gets is stylized; a camera then drops in its own queue).
+    public var inputPolicy: FramePipeline.InputPolicy
 
     public init(input: MediaInput, outputPath: String, request: CaptureRequest = CaptureRequest(),
                 duration: Double? = nil, settings: StyleSettings = StyleSettings(),
-                encoding: EncodingOptions = EncodingOptions(), overwrite: Bool = false, queueDepth: Int = 1) {
+                encoding: EncodingOptions = EncodingOptions(), overwrite: Bool = false, queueDepth: Int = 1,
+                inputPolicy: FramePipeline.InputPolicy = .dropOldest) {
         self.input = input
         self.outputPath = outputPath
         self.request = request
@@ -32,6 +36,7 @@ public struct LiveJob: Sendable {
         self.encoding = encoding
         self.overwrite = overwrite
         self.queueDepth = queueDepth
+        self.inputPolicy = inputPolicy
     }
 
     /// What a recording did.
@@ -89,7 +94,7 @@ public struct LiveJob: Sendable {
         let started = Date()
         let outcome: FramePipeline.Outcome
         do {
-            outcome = try await FramePipeline(queueDepth: queueDepth, inputPolicy: .dropOldest)
+            outcome = try await FramePipeline(queueDepth: queueDepth, inputPolicy: inputPolicy)
                 .run(source: source, processor: stylizer, sink: writer, pool: pool, stop: stop,
                      statistics: statistics, progress: progress)
         } catch is FramePipeline.StoppedBeforeFirstFrameError {
@@ -97,7 +102,12 @@ public struct LiveJob: Sendable {
         } catch is FramePipeline.NoFramesError {
             throw OptionError("\(input) gave no video frames; nothing was written")
         }
-        return Summary(framesWritten: outcome.framesWritten, counts: statistics.snapshot,
+        var counts = statistics.snapshot
+        if inputPolicy == .block {
+            // The blocking path does not count captures: every frame the source gave was written.
+            counts.captured = max(counts.captured, outcome.framesWritten)
+        }
+        return Summary(framesWritten: outcome.framesWritten, counts: counts,
                        latencyMedianMilliseconds: statistics.latencyPercentile(0.5),
                        latency95Milliseconds: statistics.latencyPercentile(0.95),
                        seconds: Date().timeIntervalSince(started), endReason: outcome.endReason,

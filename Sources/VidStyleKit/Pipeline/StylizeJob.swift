@@ -11,14 +11,17 @@ public struct StylizeJob: Sendable {
     public var encoding: EncodingOptions
     /// Replace an existing output file (never the input).
     public var overwrite: Bool
+    /// Frames that may wait between two stages (`FramePipeline.queueDepth`).
+    public var queueDepth: Int
 
     public init(inputPath: String, outputPath: String, settings: StyleSettings = StyleSettings(),
-                encoding: EncodingOptions = EncodingOptions(), overwrite: Bool = false) {
+                encoding: EncodingOptions = EncodingOptions(), overwrite: Bool = false, queueDepth: Int = 2) {
         self.inputPath = inputPath
         self.outputPath = outputPath
         self.settings = settings
         self.encoding = encoding
         self.overwrite = overwrite
+        self.queueDepth = queueDepth
     }
 
     /// What a finished job reports.
@@ -87,7 +90,7 @@ public struct StylizeJob: Sendable {
         let started = Date()
         let outcome: FramePipeline.Outcome
         do {
-            outcome = try await FramePipeline().run(source: reader, processor: stylizer, sink: writer, pool: pool,
+            outcome = try await FramePipeline(queueDepth: queueDepth).run(source: reader, processor: stylizer, sink: writer, pool: pool,
                                                     stop: stop, progress: { progress($0, total) })
         } catch is FramePipeline.StoppedBeforeFirstFrameError {
             throw InterruptedError()

@@ -2,21 +2,50 @@ import Foundation
 import Yams
 
 extension PipelinePreset {
-    /// Reads and checks the preset at `path`. Every error is one line that names the file and,
-    /// where the YAML gives it, the line, so the user can fix the file without guessing.
+    /// Files larger than this are refused unread: a preset is a few dozen lines, so a large file is
+    /// the wrong file (or a hostile one), and reading it whole could exhaust memory.
+    public static let maximumFileSize = 64 * 1024
+
+    /// Reads and checks the preset at `path`. Every error is one line, `FILE:LINE:COLUMN: ...`, so
+    /// the user can fix the file without guessing; nothing hostile in the file (deep nesting, aliases,
+    /// a device that never ends) can crash the process or exhaust its memory.
     public static func load(path: String) throws(PresetError) -> PipelinePreset {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue else {
-            throw PresetError("file does not exist; check the path, or give a NAME from pipelines/ (see pipelines/README.md)", file: path)
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw PresetError("does not exist; check the path, or give the NAME of a preset (`vidstyle presets` lists them)", file: path)
         }
-        let text: String
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR:
+            throw PresetError("is a folder; give a preset file (.yaml) or the NAME of a preset (`vidstyle presets` lists them)", file: path)
+        case S_IFREG:
+            break
+        default:
+            throw PresetError("is not a regular file; give a preset file (.yaml)", file: path)
+        }
+        if Int(info.st_size) > maximumFileSize {
+            throw PresetError("is \(info.st_size) bytes; presets are at most \(maximumFileSize / 1024) KiB (a few dozen lines), so this is not a preset", file: path)
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw PresetError("cannot be read; check its permissions", file: path)
+        }
+        defer { try? handle.close() }
+        // Read no more than the limit even if the file grew since stat().
+        let data: Data
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            data = try handle.read(upToCount: maximumFileSize + 1) ?? Data()
         } catch {
-            throw PresetError("cannot be read as UTF-8 text; check its permissions and encoding", file: path)
+            throw PresetError("cannot be read (\(error.localizedDescription)); check the file", file: path)
         }
+        guard data.count <= maximumFileSize else {
+            throw PresetError("is over \(maximumFileSize / 1024) KiB; presets are a few dozen lines, so this is not a preset", file: path)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw PresetError("is not UTF-8 text; save it as UTF-8", file: path)
+        }
+        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         do {
-            return try decode(yaml: text)
+            return try decode(yaml: text, file: path, defaultName: stem, folder: folder)
         } catch {
             var located = error
             located.file = path
@@ -24,82 +53,66 @@ extension PipelinePreset {
         }
     }
 
-    /// Decodes a preset from YAML text. The text is parsed once into nodes to know where each key
-    /// is (Codable errors carry a key path, not a position) and to catch what Codable cannot see:
-    /// unknown keys listed with their line, and keys given twice.
-    public static func decode(yaml: String) throws(PresetError) -> PipelinePreset {
+    /// Reads a preset from YAML text.
+    /// - Parameters:
+    ///   - file: the file's name, recorded with each value so later errors can point at it.
+    ///   - defaultName: the name when the preset gives none (the file name without .yaml).
+    ///   - folder: where a relative `stylize.model` is taken from.
+    public static func decode(yaml: String, file: String? = nil, defaultName: String = "preset",
+                              folder: String? = nil) throws(PresetError) -> PipelinePreset {
+        do {
+            return try read(yaml: yaml, file: file, defaultName: defaultName, folder: folder)
+        } catch {
+            var located = error
+            located.file = located.file ?? file
+            throw located
+        }
+    }
+
+    private static func read(yaml: String, file: String?, defaultName: String, folder: String?) throws(PresetError) -> PipelinePreset {
+        // First a pass that cannot crash on hostile shapes; only then build a tree.
+        try PresetShapeCheck.check(yaml)
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
             throw syntaxError(error)
         } catch {
-            throw PresetError("is not valid YAML (\(error)); fix the syntax")
+            throw PresetError("invalid YAML (\(error)); fix the syntax")
         }
         guard let root else {
-            throw PresetError("is empty; a preset needs at least a name: line (see pipelines/README.md)")
+            throw PresetError("the file is empty; a preset holds sections such as stylize: (see docs/presets.md)")
         }
         guard let mapping = root.mapping else {
-            throw PresetError("must be a mapping of key: value lines, like name: my-preset (see pipelines/README.md)",
-                              line: root.mark?.line)
+            throw PresetError("the file must be a mapping of sections (input:, stylize:, temporal:, encode:, audio:, queues:), not \(kindName(of: root)) (see docs/presets.md)",
+                              line: root.mark?.line, column: root.mark?.column)
         }
-        try checkKeys(of: mapping)
-        do {
-            return try YAMLDecoder().decode(PipelinePreset.self, from: yaml)
-        } catch let error as PresetError {
-            throw locate(error, in: mapping)
-        } catch let error as DecodingError {
-            throw locate(explain(error, in: mapping), in: mapping)
-        } catch {
-            throw PresetError("cannot be decoded (\(error)); see pipelines/README.md for the keys")
+        var reader = PresetReader(file: file, folder: folder)
+        try reader.read(mapping)
+        let preset = PipelinePreset(name: reader.name ?? defaultName, description: reader.description, settings: reader.settings)
+        try preset.checkCombinations()
+        return preset
+    }
+
+    /// Checks between fields of one preset: a style and a mix cannot both be given.
+    func checkCombinations() throws(PresetError) {
+        if let mix = settings["stylize.mix"], settings["stylize.style"] != nil {
+            var error = PresetError("stylize.style and stylize.mix are both given; keep one (a mix can name a single style)")
+            if case .file(let file, let line, let column) = mix.origin {
+                error.file = file
+                error.line = line
+                error.column = column
+            }
+            throw error
         }
     }
 
-    /// Unknown keys, keys given twice and keys that are not plain words, each with its line.
-    private static func checkKeys(of mapping: Node.Mapping) throws(PresetError) {
-        var seen: [String: Int] = [:]
-        for (keyNode, _) in mapping {
-            let line = keyNode.mark?.line
-            guard let key = keyNode.scalar?.string else {
-                throw PresetError("keys must be plain words such as strength; see pipelines/README.md", line: line)
-            }
-            guard CodingKeys(stringValue: key) != nil else {
-                throw PresetError(unknownKeyMessage(key), key: key, line: line)
-            }
-            if let first = seen[key] {
-                throw PresetError("key '\(key)' is given twice (first on line \(first)); keep one", key: key, line: line)
-            }
-            seen[key] = line ?? 0
+    static func kindName(of node: Node) -> String {
+        switch node {
+        case .scalar(let scalar): "the single value '\(scalar.string.prefix(40))'"
+        case .sequence: "a list"
+        case .mapping: "a mapping"
         }
-    }
-
-    /// A Codable error in the words of the preset file: which key, what it must hold, an example.
-    private static func explain(_ error: DecodingError, in mapping: Node.Mapping) -> PresetError {
-        switch error {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            guard let key = context.codingPath.first?.stringValue, let known = CodingKeys(stringValue: key) else {
-                return PresetError("must be a mapping of key: value lines, like name: my-preset (see pipelines/README.md)")
-            }
-            let value = mapping[key].flatMap { $0.scalar?.string }
-            let got = value.map { $0.isEmpty ? " (it is empty)" : " (got '\($0)')" } ?? " (got a list or mapping)"
-            return PresetError("\(key) must be \(expectation(for: known))\(got); write e.g. \(key): \(example(for: known))", key: key)
-        case .keyNotFound(let key, _):
-            return PresetError("missing key '\(key.stringValue)'; every preset needs one, e.g. \(key.stringValue): my-preset")
-        case .dataCorrupted(let context):
-            if let inner = context.underlyingError as? PresetError { return inner }
-            return PresetError("cannot be decoded (\(context.debugDescription)); see pipelines/README.md for the keys",
-                               key: context.codingPath.first?.stringValue)
-        @unknown default:
-            return PresetError("cannot be decoded (\(error)); see pipelines/README.md for the keys")
-        }
-    }
-
-    /// Adds the line of the error's key when the error does not have one yet.
-    private static func locate(_ error: PresetError, in mapping: Node.Mapping) -> PresetError {
-        guard error.line == nil, let key = error.key else { return error }
-        var located = error
-        located.line = mapping.first { $0.key.scalar?.string == key }?.key.mark?.line
-        return located
     }
 
     private static func syntaxError(_ error: YamlError) -> PresetError {
@@ -108,38 +121,12 @@ extension PipelinePreset {
              .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
             let detail = context.map { "\(problem) \($0.text)" } ?? problem
-            return PresetError("is not valid YAML: \(detail); fix the syntax (quote values that contain ': ' or start with a special character)",
+            return PresetError("invalid YAML: \(detail); fix the syntax (quote values that contain ': ' or start with a special character)",
                                line: mark.line, column: mark.column)
         case .reader(let problem, _, _, _):
-            return PresetError("is not readable text: \(problem); save it as UTF-8")
+            return PresetError("not readable text: \(problem); save it as UTF-8")
         default:
-            return PresetError("is not valid YAML; fix the syntax (see pipelines/README.md)")
-        }
-    }
-
-    private static func expectation(for key: CodingKeys) -> String {
-        switch key {
-        case .style, .crf: return "a whole number"
-        case .strength, .smoothing: return "a number from 0 to 1"
-        case .preserveColor, .audio: return "true or false"
-        case .mix: return "text like \"3:0.7,5:0.3\""
-        case .name, .description, .codec, .preset: return "text"
-        }
-    }
-
-    private static func example(for key: CodingKeys) -> String {
-        switch key {
-        case .name: return "my-preset"
-        case .description: return "\"Soft painting for talks\""
-        case .style: return "3"
-        case .mix: return "\"3:0.7,5:0.3\""
-        case .strength: return "0.7"
-        case .preserveColor: return "true"
-        case .smoothing: return "0.6"
-        case .codec: return "vp9"
-        case .crf: return "20"
-        case .preset: return "medium"
-        case .audio: return "false"
+            return PresetError("invalid YAML; fix the syntax (see docs/presets.md)")
         }
     }
 }
