@@ -220,7 +220,7 @@ extension CLITests {
         let cases: [(String, [String])] = [
             ("name: typo\n# a comment\nstylize:\n  stlye: 2\n", ["p.yaml:4:3: unknown key 'stylize.stlye' (did you mean 'stylize.style'?)"]),
             ("stylize:\n  strength: 2\n", ["p.yaml:2:13: stylize.strength 2 is out of range; allowed: a number from 0 to 1"]),
-            ("encode:\n  crf: 40\n", ["p.yaml:2:8: encode.crf 40 is out of range for h264; allowed: 0-51"]),
+            ("encode:\n  crf: 55\n", ["p.yaml:2:8: encode.crf 55 is out of range for h264; allowed: 0-51"]),
             ("stylize:\n  strength: 0.5\n mix: [1\n", ["p.yaml:3:", "invalid YAML"]),
             (String(repeating: "[", count: 10_000), ["p.yaml:1:17:", "nested more than 16 levels"]),
             (String(repeating: "{a: ", count: 3_000) + String(repeating: "}", count: 3_000), ["nested more than 16 levels"]),
