@@ -122,7 +122,7 @@ import Testing
         #expect(decodeError("stylize:\n  mix: \"1:-2\"\n")?.description.contains("stylize.mix \"1:-2\" has a negative weight") == true)
         #expect(decodeError("input:\n  size: 0x10\n")?.description.contains("input.size 0x10 is out of range") == true)
         #expect(decodeError("input:\n  input_format: bogus\n")?.description.contains("input.input_format bogus is not a pixel format") == true)
-        #expect(decodeError("audio: false\n")?.description.contains("audio must be a section of key: value lines, not the value 'false'") == true)
+        #expect(decodeError("audio: false\n")?.description.contains("audio must be a section of key: value lines, not the value 'false'; write e.g. audio: {mode: none}") == true)
         #expect(decodeError("queues:\n  policy: newest\n")?.description.contains("queues.policy newest is not allowed; allowed: one of block, drop-oldest") == true)
     }
 

@@ -51,7 +51,8 @@ struct PresetReader {
         if let scalar = node.scalar, isNull(scalar) { return }  // `stylize:` with nothing under it
         let fields = PresetField.fields(in: section)
         guard let mapping = node.mapping else {
-            let example = fields[0]
+            let typical = ["input": "live", "stylize": "style", "temporal": "smoothing", "encode": "codec", "audio": "mode", "queues": "capacity"]
+            let example = fields.first { $0.key == typical[section] } ?? fields[0]
             throw error("\(section) must be a section of key: value lines, not \(describe(node)); write e.g. \(section): {\(example.key): \(example.example)}",
                         at: node)
         }
