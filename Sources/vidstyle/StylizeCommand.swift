@@ -37,7 +37,7 @@ struct StylizeCommand: AsyncParsableCommand {
     @Option(help: "Video codec: h264 (default), h265 or vp9 (webm always uses vp9).") var codec: String?
     @Option(help: "Constant rate factor: lower is better quality and larger files (default 20 for h264/h265, 32 for vp9).")
     var crf: Int?
-    @Option(help: "Encoder speed preset (x264/x265: ultrafast ... placebo, default veryfast; vp9: cpu-used 0-8, default 8).")
+    @Option(help: "Encoder speed preset (x264/x265: ultrafast ... placebo, default veryfast; vp9: cpu-used -8 (slowest) to 8, default 8).")
     var preset: String?
     @Option(help: ArgumentHelp("Pixel format of the video: yuv420p (default), yuv422p or yuv444p.", valueName: "name"))
     var pixelFormat: String?
