@@ -24,13 +24,14 @@ struct StylizeCommand: AsyncParsableCommand {
         valueName: "name|file"))
     var pipeline: String?
 
-    @Option(name: .shortAndLong, help: "Style index (see `vidstyle styles`; default 0).") var style: Int?
+    // Unconditional, so `--style -1` reaches the range check instead of reading as an option.
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Style index (see `vidstyle styles`; default 0).") var style: Int?
     @Option(help: ArgumentHelp("Blend styles, e.g. 3:0.7,5:0.3 (weights are normalized).", valueName: "index:weight,..."))
     var mix: String?
     @Option(help: "How much of the style to apply: 0 gives the input back, 1 the full style (default 1).") var strength: Float?
     @Flag(inversion: .prefixedNo, help: "Keep the input's colours; take only the style's luminance (default off).")
     var preserveColor: Bool?
-    @Option(help: "Temporal smoothing against flicker, 0 (off) to 1 (strongest) (default 0.6).") var smoothing: Float?
+    @Option(help: "Temporal smoothing against flicker: how much of the previous painted frame, moved along with the picture, a pixel keeps where that motion is reliable; 0 (off) to 1 (strongest) (default 0.6).") var smoothing: Float?
 
     @Option(help: ArgumentHelp("Container for an OUT named without an extension: mp4 (default), mkv, mov or webm.", valueName: "name"))
     var container: String?

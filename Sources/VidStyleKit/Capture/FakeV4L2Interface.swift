@@ -112,7 +112,12 @@ public final class FakeV4L2Interface: V4L2Interface, @unchecked Sendable {
         guard let device = open[fd] else { lock.unlock(); return -EBADF }
         let camera = device.camera
         if let unplug = camera.unplugAtFrame, device.delivered >= unplug { lock.unlock(); return Int32(POLLERR) }
-        if let stall = camera.stallAtFrame, device.delivered >= stall { lock.unlock(); return 0 }
+        if let stall = camera.stallAtFrame, device.delivered >= stall {
+            // A hung camera: nothing comes, so the wait runs to its timeout.
+            lock.unlock()
+            usleep(UInt32(max(0, timeoutMilliseconds)) * 1000)
+            return 0
+        }
         guard device.streaming, !device.queued.isEmpty else { lock.unlock(); return 0 }
         let due = device.started + UInt64(device.sequence) * device.period
         lock.unlock()

@@ -24,6 +24,11 @@ public enum MediaInput: Equatable, Sendable, CustomStringConvertible {
             self = .file(text)
             return
         }
+        // A numbered image sequence (`frames_%04d.png`), read by FFmpeg's image2 demuxer.
+        if VideoWriter.isSequencePattern((text as NSString).lastPathComponent) {
+            self = .ffmpeg(format: "image2", url: text)
+            return
+        }
         if let colon = text.firstIndex(of: ":"), colon != text.startIndex {
             let prefix = String(text[..<colon])
             let rest = String(text[text.index(after: colon)...])

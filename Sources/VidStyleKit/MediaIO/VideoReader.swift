@@ -31,6 +31,12 @@ public final class VideoReader {
     public let audio: AudioTrack?
     /// The turn applied to every picture (`upright`), `.none` when the pixels are as decoded.
     public let turn: QuarterTurn
+    /// The demuxer FFmpeg picked ("mov,mp4,m4a,3gp,3g2,mj2", "image2", "png_pipe"...).
+    public let formatName: String
+    /// A single picture (an image file, not a numbered sequence or a video).
+    public var isStillImage: Bool {
+        (formatName == "image2" || formatName.hasSuffix("_pipe")) && (video.estimatedFrameCount ?? 1) <= 1
+    }
     /// Packets the decoder rejected as corrupt (skipped, decoding went on).
     public private(set) var skippedPackets = 0
 
@@ -45,6 +51,9 @@ public final class VideoReader {
     private var dstStrides = [Int32](repeating: 0, count: 4)
     /// The decoded picture before it is turned (only when `turn` is not `.none`).
     private let unturned: VideoFrame?
+    private var continuity: TimestampContinuity
+    /// Kept alive for FFmpeg's interrupt callback, which holds it unretained.
+    private let stop: StopSignal?
     private let videoIndex: Int32
     private let audioIndex: Int32
     private let videoOffset: Int64
@@ -78,7 +87,9 @@ public final class VideoReader {
     /// - Parameter options: demuxer or device options (`video_size`, `framerate`...); one the
     ///   input does not take is an error, not silently ignored.
     /// - Throws: as `init(path:upright:)`, and `MediaError.cannotOpen` for inputs opened by name.
-    public init(input: MediaInput, upright: Bool = false, options: [String: String] = [:]) throws {
+    /// - Parameter stop: once requested, FFmpeg's blocking opens and reads (a URL that stalls,
+    ///   a pipe with no writer) give up instead of hanging.
+    public init(input: MediaInput, upright: Bool = false, options: [String: String] = [:], stop: StopSignal? = nil) throws {
         _ = FFmpegLogging.applied
         _ = FFmpegDevices.registered
         let path = input.description
@@ -93,7 +104,12 @@ public final class VideoReader {
             }
             if isDirectory.boolValue { throw MediaError.notMedia(path: file, reason: "it is a folder") }
             let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
-            if size == 0 { throw MediaError.notMedia(path: file, reason: "the file is empty") }
+            let type = (try? FileManager.default.attributesOfItem(atPath: file)[.type] as? FileAttributeType) ?? nil
+            if type == .typeCharacterSpecial || type == .typeBlockSpecial {
+                throw MediaError.notMedia(path: file, reason: "it is a device, not a media file")
+            }
+            // A pipe has no size; only a regular file of 0 bytes is empty.
+            if size == 0 && type == .typeRegular { throw MediaError.notMedia(path: file, reason: "the file is empty") }
             url = file
         case .ffmpeg(let format, let spec):
             if let format {
@@ -107,7 +123,15 @@ public final class VideoReader {
 
         var dictionary: OpaquePointer?
         for (key, value) in options { av_dict_set(&dictionary, key, value, 0) }
-        var fmt: UnsafeMutablePointer<AVFormatContext>?
+        var fmt = avformat_alloc_context()
+        if let stop, let context = fmt {
+            context.pointee.interrupt_callback.opaque = Unmanaged.passUnretained(stop).toOpaque()
+            context.pointee.interrupt_callback.callback = { opaque in
+                guard let opaque else { return 0 }
+                return Unmanaged<StopSignal>.fromOpaque(opaque).takeUnretainedValue().isRequested ? 1 : 0
+            }
+        }
+        self.stop = stop
         var ret = avformat_open_input(&fmt, url, demuxer, &dictionary)
         var unused: [String] = []
         var entry: UnsafeMutablePointer<AVDictionaryEntry>?
@@ -248,6 +272,8 @@ public final class VideoReader {
         self.videoIndex = vIndex
         self.audioIndex = aIndex
         self.format = fmt
+        self.formatName = String(cString: fmt.pointee.iformat.pointee.name)
+        self.continuity = TimestampContinuity(format: fmt.pointee.iformat)
         self.decoder = dec
         self.packet = av_packet_alloc()
         self.frame = av_frame_alloc()
@@ -318,6 +344,10 @@ public final class VideoReader {
                 decoderMayHaveFrames = true
                 avcodec_send_packet(decoder, nil)
                 continue
+            }
+            let index = Int(packet.pointee.stream_index)
+            if index < Int(format.pointee.nb_streams), packet.pointee.stream_index == videoIndex || packet.pointee.stream_index == audioIndex {
+                continuity.mend(packet, timeBase: format.pointee.streams[index]!.pointee.time_base)
             }
             if packet.pointee.stream_index == videoIndex {
                 let sent = avcodec_send_packet(decoder, packet)

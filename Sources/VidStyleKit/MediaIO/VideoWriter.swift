@@ -38,9 +38,14 @@ public final class VideoWriter {
     public let outputHeight: Int
     /// Where the output is written until `finish()`.
     public let temporaryPath: String
+    /// For an image sequence (`out_%04d.png`): the hidden folder the pictures are written into
+    /// until `finish()` moves them beside OUT.
+    public let sequenceStaging: String?
     /// Human-readable lines about decisions the user should know of ("audio: mp2 can't go into
     /// webm; re-encoded to Opus").
     public private(set) var notices: [String] = []
+    /// Pictures an image sequence was written as (after `finish()`).
+    public private(set) var sequenceFiles = 0
     /// Frames given to `write(_:)` so far.
     public private(set) var framesWritten = 0
 
@@ -82,6 +87,20 @@ public final class VideoWriter {
         OutputContainer(extension: (path as NSString).pathExtension)?.storesDisplayMatrix ?? true
     }
 
+    /// The hidden name OUT is written under until it is complete: `.OUT.vidstyle-tmp-PID.EXT`,
+    /// with OUT's name cut short where needed so the name stays within the 255 bytes file
+    /// systems allow (any legal OUT name must work).
+    static func temporaryName(for name: String, extension ext: String, pid: Int32 = getpid()) -> String {
+        let suffix = ".vidstyle-tmp-\(pid)." + ext
+        let room = 255 - 1 - suffix.utf8.count
+        var kept = ""
+        for character in name {
+            if kept.utf8.count + String(character).utf8.count > room { break }
+            kept.append(character)
+        }
+        return "." + kept + suffix
+    }
+
     public init(path: String, video: VideoStreamInfo, audio: AudioTrack?, options: EncodingOptions = .init()) throws {
         _ = FFmpegLogging.applied
         let url = URL(fileURLWithPath: path)
@@ -117,8 +136,21 @@ public final class VideoWriter {
         self.folder = folder
         self.outputWidth = width
         self.outputHeight = height
-        self.temporaryPath = folder + "/." + url.lastPathComponent
-            + ".vidstyle-tmp-\(getpid())." + ext
+        if VideoWriter.isSequencePattern(url.lastPathComponent) {
+            guard container.isStill else {
+                throw MediaError.encodeFailed(path: path, message: "a numbered pattern (%04d) names image files; use .png or .jpg")
+            }
+            // The pictures are written into a hidden folder beside OUT and moved out when complete.
+            let staging = folder + "/.vidstyle-tmp-\(getpid())-sequence"
+            guard mkdir(staging, 0o755) == 0 || errno == EEXIST else {
+                throw MediaError.outputFolderNotWritable(folder: folder, reason: String(cString: strerror(errno)))
+            }
+            self.sequenceStaging = staging
+            self.temporaryPath = staging + "/" + url.lastPathComponent
+        } else {
+            self.sequenceStaging = nil
+            self.temporaryPath = folder + "/" + VideoWriter.temporaryName(for: url.lastPathComponent, extension: ext)
+        }
         // Every stored property is set: if `open` throws, deinit runs and removes the temp file.
         try open(audio: audio)
     }
@@ -233,7 +265,8 @@ public final class VideoWriter {
         var muxerOptions: OpaquePointer?
         switch container {
         case .mp4, .mov: av_dict_set(&muxerOptions, "movflags", "+faststart", 0)
-        case .png, .jpeg: av_dict_set(&muxerOptions, "update", "1", 0)
+        case .png where sequenceStaging == nil, .jpeg where sequenceStaging == nil:
+            av_dict_set(&muxerOptions, "update", "1", 0)
         default: break
         }
         ret = avformat_write_header(oc, &muxerOptions)
@@ -467,7 +500,9 @@ public final class VideoWriter {
             ret = avio_closep(&output.pointee.pb)
             if ret < 0 { throw failure(ret) }
         }
-        if rename(temporaryPath, path) != 0 {
+        if let sequenceStaging {
+            try moveSequence(from: sequenceStaging)
+        } else if rename(temporaryPath, path) != 0 {
             throw MediaError.encodeFailed(path: path, message: "cannot move the finished file into place: "
                                           + String(cString: strerror(errno)))
         }
@@ -484,7 +519,48 @@ public final class VideoWriter {
         guard state == .open else { return }
         state = .discarded
         releaseContexts()
-        unlink(temporaryPath)
+        if let sequenceStaging {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: sequenceStaging)) ?? [] {
+                unlink(sequenceStaging + "/" + name)
+            }
+            rmdir(sequenceStaging)
+        } else {
+            unlink(temporaryPath)
+        }
+    }
+
+    /// Whether OUT holds moving pictures: a video container, or an image sequence pattern; a
+    /// plain .png/.jpg holds one picture.
+    public static func storesVideo(path: String) -> Bool {
+        let name = (path as NSString).lastPathComponent
+        guard let container = OutputContainer(extension: (name as NSString).pathExtension) else { return true }
+        return !container.isStill || isSequencePattern(name)
+    }
+
+    /// The first file an image-sequence OUT writes (`out_%04d.png` → `out_0001.png`), nil for
+    /// other outputs.
+    public static func firstSequenceFile(_ path: String) -> String? {
+        guard isSequencePattern((path as NSString).lastPathComponent),
+              let range = path.range(of: "%0?[0-9]*d", options: [.regularExpression, .backwards]) else { return nil }
+        let spec = path[range].dropFirst().dropLast()
+        let width = Int(spec) ?? 0
+        let number = String(repeating: "0", count: max(0, width - 1)) + "1"
+        return path.replacingCharacters(in: range, with: number)
+    }
+
+    /// Whether a file name is an FFmpeg image-sequence pattern: `%d`, or `%0Nd`.
+    public static func isSequencePattern(_ name: String) -> Bool {
+        name.range(of: "%0?[0-9]*d", options: .regularExpression) != nil
+    }
+
+    /// Moves every finished picture from the staging folder beside OUT, then removes it.
+    private func moveSequence(from staging: String) throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: staging).sorted()
+        for name in names where rename(staging + "/" + name, folder + "/" + name) != 0 {
+            throw MediaError.encodeFailed(path: path, message: "cannot move \(name) into place: " + String(cString: strerror(errno)))
+        }
+        rmdir(staging)
+        sequenceFiles = names.count
     }
 
     private func releaseContexts() {

@@ -52,6 +52,16 @@ public struct SafetensorsFile: Sendable {
 
     /// Reads and validates the file at `url`.
     public init(contentsOf url: URL) throws {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            throw ModelError.unreadable(path: url.path, reason: "no such file")
+        }
+        if isDirectory.boolValue {
+            throw ModelError.unreadable(path: url.path, reason: "it is a folder, not a .safetensors file")
+        }
+        if access(url.path, R_OK) != 0 {
+            throw ModelError.unreadable(path: url.path, reason: "permission denied")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)

@@ -28,7 +28,14 @@ actor DecodeStage {
         }
         while !Task.isCancelled {
             if stop.isRequested { return .stopRequested }
-            guard let item = try source.next(pool: pool) else { return .endOfInput }
+            let item: MediaItem?
+            do {
+                item = try source.next(pool: pool)
+            } catch where stop.isRequested {
+                // A blocking read the stop interrupted (FFmpeg's interrupt callback).
+                return .stopRequested
+            }
+            guard let item else { return stop.isRequested ? .stopRequested : .endOfInput }
             await channel.send(item)
         }
         return .endOfInput
@@ -50,13 +57,14 @@ actor DecodeStage {
                 item = try source.next(pool: pool)
             } catch let lost as any SourceLostError {
                 statistics.recordSkippedBySource(source.framesSkippedBySource)
-                return .success(.sourceLost(lost.description))
+                // A read cut short by the stop (a camera that gave nothing yet) is the stop's doing.
+                return .success(stop.isRequested ? .stopRequested : .sourceLost(lost.description))
             } catch {
-                return .failure(error)
+                return stop.isRequested ? .success(.stopRequested) : .failure(error)
             }
             guard let item else {
                 statistics.recordSkippedBySource(source.framesSkippedBySource)
-                return .success(.endOfInput)
+                return .success(stop.isRequested ? .stopRequested : .endOfInput)
             }
             if case .video = item { statistics.recordCaptured(skippedBySource: source.framesSkippedBySource) }
             if case .dropped(let stale) = continuation.yield(item), case .video(let frame) = stale {

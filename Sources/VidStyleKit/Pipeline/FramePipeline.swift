@@ -33,6 +33,11 @@ public struct FramePipeline: Sendable {
     /// The stop signal came before any frame was written; the output is discarded.
     public struct StoppedBeforeFirstFrameError: Error {}
 
+    /// A live source failed before any frame was written; the output is discarded.
+    public struct SourceLostBeforeFirstFrameError: Error {
+        public var reason: String
+    }
+
     /// What a run did.
     public struct Outcome: Sendable, Equatable {
         public var framesWritten: Int
@@ -95,6 +100,7 @@ public struct FramePipeline: Sendable {
             try Task.checkCancellation()
             if outcome.framesWritten == 0 {
                 if outcome.endReason == .stopRequested { throw StoppedBeforeFirstFrameError() }
+                if case .sourceLost(let reason) = outcome.endReason { throw SourceLostBeforeFirstFrameError(reason: reason) }
                 throw NoFramesError()
             }
             try await encode.finish()

@@ -56,7 +56,7 @@ public struct LiveJob: Sendable {
 
     /// Opens the source as this job reads it: a camera through `interface`, anything else
     /// through FFmpeg, paced to real time.
-    func openSource(interface: V4L2Interface) throws -> sending (source: any MediaSource, video: VideoStreamInfo, description: String,
+    func openSource(interface: V4L2Interface, stop: StopSignal) throws -> sending (source: any MediaSource, video: VideoStreamInfo, description: String,
                                                           notices: [String]) {
         switch input {
         case .camera(let path):
@@ -69,7 +69,8 @@ public struct LiveJob: Sendable {
                 if let fps = request.framesPerSecond { options["framerate"] = CameraFrameSize.format(fps) }
                 if let format = request.format { options["input_format"] = format.userName }
             }
-            let reader = try VideoReader(input: input, upright: !VideoWriter.storesRotation(path: outputPath), options: options)
+            let reader = try VideoReader(input: input, upright: !VideoWriter.storesRotation(path: outputPath), options: options,
+                                         stop: stop)
             var notices: [String] = []
             if reader.audio != nil {
                 notices.append("audio: not recorded in live mode; only the picture is recorded")
@@ -86,7 +87,7 @@ public struct LiveJob: Sendable {
                     statistics: PipelineStatistics = PipelineStatistics(),
                     progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> Summary {
         try StylizeJob.checkOutput(outputPath, overwrite: overwrite)
-        let (source, video, description, sourceNotices) = try openSource(interface: interface)
+        let (source, video, description, sourceNotices) = try openSource(interface: interface, stop: stop)
         let stylizer = try FrameStylizer(model: model, width: video.width, height: video.height, settings: settings)
         let writer = try VideoWriter(path: outputPath, video: video, audio: nil, options: encoding)
         let notices = sourceNotices + writer.notices
@@ -99,6 +100,8 @@ public struct LiveJob: Sendable {
                      statistics: statistics, progress: progress)
         } catch is FramePipeline.StoppedBeforeFirstFrameError {
             throw InterruptedError()
+        } catch let lost as FramePipeline.SourceLostBeforeFirstFrameError {
+            throw OptionError("\(lost.reason) before the first frame; nothing was written")
         } catch is FramePipeline.NoFramesError {
             throw OptionError("\(input) gave no video frames; nothing was written")
         }

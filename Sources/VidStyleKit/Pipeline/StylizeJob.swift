@@ -37,13 +37,25 @@ public struct StylizeJob: Sendable {
     /// Checks that need no decoding: the output is not the input, and does not exist unless
     /// `overwrite` is set.
     public func checkPaths() throws(OptionError) {
-        let fm = FileManager.default
-        guard fm.fileExists(atPath: inputPath) else {
-            throw OptionError("input \(inputPath) does not exist; check the path")
+        // Inputs FFmpeg opens by name (URLs, FORMAT:SPEC) are checked when they are opened;
+        // a `file:` URL is still a file that must not be overwritten.
+        var localInput: String
+        switch MediaInput(inputPath) {
+        case .file(let path), .camera(let path):
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw OptionError("input \(path) does not exist; check the path")
+            }
+            localInput = path
+        case .ffmpeg(let format, let url):
+            guard format == nil, url.hasPrefix("file:") else {
+                try Self.checkOutput(outputPath, overwrite: overwrite)
+                return
+            }
+            localInput = String(url.dropFirst(5))
         }
-        let input = URL(fileURLWithPath: inputPath).resolvingSymlinksInPath().standardized.path
+        let input = URL(fileURLWithPath: localInput).resolvingSymlinksInPath().standardized.path
         let output = URL(fileURLWithPath: outputPath).resolvingSymlinksInPath().standardized.path
-        if input == output || Self.sameFile(inputPath, outputPath) {
+        if input == output || Self.sameFile(localInput, outputPath) {
             throw OptionError("output \(outputPath) is the input file; give another output path (the input is never overwritten)")
         }
         try Self.checkOutput(outputPath, overwrite: overwrite)
@@ -52,7 +64,16 @@ public struct StylizeJob: Sendable {
     /// The output checks every job makes before it starts: OUT does not exist unless
     /// `overwrite` is set.
     public static func checkOutput(_ outputPath: String, overwrite: Bool) throws(OptionError) {
-        if FileManager.default.fileExists(atPath: outputPath) && !overwrite {
+        var isDirectory: ObjCBool = false
+        if let first = VideoWriter.firstSequenceFile(outputPath), FileManager.default.fileExists(atPath: first), !overwrite {
+            throw OptionError("output \(first) already exists; pass --overwrite (-y) to replace the sequence")
+        }
+        guard FileManager.default.fileExists(atPath: outputPath, isDirectory: &isDirectory) else { return }
+        if isDirectory.boolValue {
+            let example = (outputPath as NSString).appendingPathComponent("out.mp4")
+            throw OptionError("output \(outputPath) is a folder; give a file name, such as \(example)")
+        }
+        if !overwrite {
             throw OptionError("output \(outputPath) already exists; pass --overwrite (-y) to replace it")
         }
     }
@@ -68,8 +89,16 @@ public struct StylizeJob: Sendable {
                     progress: @escaping @Sendable (Int, Int?) -> Void = { _, _ in }) async throws -> Summary {
         try checkPaths()
         // Where the output cannot store the input's rotation, the pixels are turned upright.
-        let reader = try VideoReader(path: inputPath, upright: !VideoWriter.storesRotation(path: outputPath))
+        let reader = try VideoReader(input: MediaInput(inputPath), upright: !VideoWriter.storesRotation(path: outputPath),
+                                     stop: stop)
         let video = reader.video
+        let outputName = (outputPath as NSString).lastPathComponent
+        if !VideoWriter.storesVideo(path: outputPath) && !reader.isStillImage {
+            let pattern = ((outputName as NSString).deletingPathExtension) + "_%04d." + (outputName as NSString).pathExtension
+            let frames = video.estimatedFrameCount.map { " (\($0) frames)" } ?? ""
+            throw OptionError("output \(outputPath) holds one picture but \(inputPath) is a video\(frames); write a video "
+                              + "(.mp4) or an image sequence such as \(pattern)")
+        }
         let writer = try VideoWriter(path: outputPath, video: video,
                                      audio: encoding.keepAudio ? reader.audio : nil, options: encoding)
         let stylizer: FrameStylizer
@@ -97,8 +126,12 @@ public struct StylizeJob: Sendable {
         } catch is FramePipeline.NoFramesError {
             throw OptionError("input \(inputPath) has no decodable video frames (damaged or truncated?); nothing was written")
         }
+        // What was written: 4:2:0 codecs drop an odd last row or column.
+        var written = video
+        written.width = writer.outputWidth
+        written.height = writer.outputHeight
         return Summary(frames: outcome.framesWritten, seconds: Date().timeIntervalSince(started),
-                       stoppedEarly: outcome.stoppedEarly, notices: notices, video: video)
+                       stoppedEarly: outcome.stoppedEarly, notices: notices, video: written)
     }
 }
 
