@@ -99,6 +99,18 @@ extension CLITests {
         #expect(implied.stderr.contains("live: captured 30,"), "\(implied.stderr)")
     }
 
+    @Test func aPresetsLiveInputIsUndoneByNoLive() throws {
+        let dir = try TestMedia.temporaryFolder()
+        try TestMedia.clip("\(dir)/in.mp4", audio: false)
+        let preset = try writePreset("input: {live: true}\n", in: dir)
+        let live = try vidstyle(["\(dir)/in.mp4", "\(dir)/live.mp4", "--pipeline", preset])
+        #expect(live.status == 0, "\(live.stderr)")
+        #expect(live.stderr.contains("vidstyle: live: captured"), "\(live.stderr)")
+        let file = try vidstyle(["\(dir)/in.mp4", "\(dir)/file.mp4", "--pipeline", preset, "--no-live"])
+        #expect(file.status == 0, "\(file.stderr)")
+        #expect(!file.stderr.contains("live:") && file.stderr.contains("10 frames"), "\(file.stderr)")
+    }
+
     @Test func liveBlockPolicyStylizesEveryFrame() throws {
         let dir = try TestMedia.temporaryFolder()
         let preset = try writePreset("input: {live: true, duration: 1}\nqueues: {policy: block}\n", in: dir)
