@@ -51,6 +51,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What temporal smoothing costs the stylize stage (tools/bench_temporal.sh, make bench).
+        .executableTarget(name: "TemporalBench", dependencies: ["VidStyleKit"]),
         .testTarget(
             name: "VidStyleKitTests",
             dependencies: ["VidStyleKit"],

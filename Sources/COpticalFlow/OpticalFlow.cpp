@@ -8,7 +8,9 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
 
+#include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <new>
 #include <stdexcept>
@@ -130,17 +132,130 @@ extern "C" int vs_gray_downscale(const uint8_t *rgb, size_t rgb_stride, int widt
     });
 }
 
-extern "C" int vs_change(const uint8_t *current, const uint8_t *previous, int width, int height, const float *map,
-                         uint8_t *scratch, uint8_t *change, int window) {
+namespace {
+
+// Keys' cubic convolution weights for a sample at fraction t in [0, 1) past the second of four
+// taps; A = -0.75 as OpenCV's INTER_CUBIC uses, which keeps edges crisp.
+inline void cubic_weights(float t, float w[4]) {
+    const float A = -0.75f;
+    const float t1 = t + 1, t2 = 1 - t;
+    w[0] = ((A * t1 - 5 * A) * t1 + 8 * A) * t1 - 4 * A;
+    w[1] = ((A + 2) * t - (A + 3)) * t * t + 1;
+    w[2] = ((A + 2) * t2 - (A + 3)) * t2 * t2 + 1;
+    w[3] = 1 - w[0] - w[1] - w[2];
+}
+
+inline int clampi(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+inline uint8_t to_byte(float v) {
+    v = v < 0 ? 0 : (v > 255 ? 255 : v);
+    return static_cast<uint8_t>(v + 0.5f);
+}
+
+}  // namespace
+
+extern "C" int vs_warp_frame(const float *flow, int flow_width, int flow_height,
+                             const uint8_t *prev_rgb, const uint8_t *prev_luma, const uint8_t *luma,
+                             int width, int height, uint8_t *warped_rgb, uint8_t *difference) {
     return guarded([&] {
-        const cv::Mat cur(height, width, CV_8UC1, const_cast<uint8_t *>(current));
-        const cv::Mat prev(height, width, CV_8UC1, const_cast<uint8_t *>(previous));
-        const cv::Mat m(height, width, CV_32FC2, const_cast<float *>(map));
-        cv::Mat warped(height, width, CV_8UC1, scratch);
-        cv::remap(prev, warped, m, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
-        cv::absdiff(cur, warped, warped);
-        cv::Mat out(height, width, CV_8UC1, change);
-        cv::blur(warped, out, cv::Size(window, window), cv::Point(-1, -1), cv::BORDER_REPLICATE);
+        const float sx = static_cast<float>(width) / flow_width, sy = static_cast<float>(height) / flow_height;
+        cv::parallel_for_(cv::Range(0, height), [&](const cv::Range &rows) {
+            for (int y = rows.start; y < rows.end; ++y) {
+                // The small flow at this row, bilinearly (pixel centres aligned as cv::resize does).
+                float fy = (y + 0.5f) / sy - 0.5f;
+                fy = fy < 0 ? 0 : (fy > flow_height - 1 ? flow_height - 1 : fy);
+                const int fy0 = static_cast<int>(fy), fy1 = fy0 + 1 < flow_height ? fy0 + 1 : fy0;
+                const float wy = fy - fy0;
+                const float *r0 = flow + 2 * static_cast<size_t>(fy0) * flow_width;
+                const float *r1 = flow + 2 * static_cast<size_t>(fy1) * flow_width;
+                uint8_t *out = warped_rgb + 3 * static_cast<size_t>(y) * width;
+                uint8_t *diff = difference + static_cast<size_t>(y) * width;
+                const uint8_t *cur = luma + static_cast<size_t>(y) * width;
+                for (int x = 0; x < width; ++x) {
+                    float fx = (x + 0.5f) / sx - 0.5f;
+                    fx = fx < 0 ? 0 : (fx > flow_width - 1 ? flow_width - 1 : fx);
+                    const int fx0 = static_cast<int>(fx), fx1 = fx0 + 1 < flow_width ? fx0 + 1 : fx0;
+                    const float wx = fx - fx0;
+                    const float u = (1 - wy) * ((1 - wx) * r0[2 * fx0] + wx * r0[2 * fx1]) +
+                                    wy * ((1 - wx) * r1[2 * fx0] + wx * r1[2 * fx1]);
+                    const float v = (1 - wy) * ((1 - wx) * r0[2 * fx0 + 1] + wx * r0[2 * fx1 + 1]) +
+                                    wy * ((1 - wx) * r1[2 * fx0 + 1] + wx * r1[2 * fx1 + 1]);
+                    const float qx = x + sx * u, qy = y + sy * v;
+                    const float flx = std::floor(qx), fly = std::floor(qy);
+                    const int ix = static_cast<int>(flx), iy = static_cast<int>(fly);
+                    const float tx = qx - flx, ty = qy - fly;
+                    // Bicubic colour.
+                    float wxs[4], wys[4];
+                    cubic_weights(tx, wxs);
+                    cubic_weights(ty, wys);
+                    int cols[4];
+                    for (int i = 0; i < 4; ++i) cols[i] = 3 * clampi(ix - 1 + i, 0, width - 1);
+                    float acc[3] = {0, 0, 0};
+                    for (int j = 0; j < 4; ++j) {
+                        const uint8_t *src = prev_rgb + 3 * static_cast<size_t>(clampi(iy - 1 + j, 0, height - 1)) * width;
+                        float row[3] = {0, 0, 0};
+                        for (int i = 0; i < 4; ++i) {
+                            const uint8_t *p = src + cols[i];
+                            row[0] += wxs[i] * p[0];
+                            row[1] += wxs[i] * p[1];
+                            row[2] += wxs[i] * p[2];
+                        }
+                        acc[0] += wys[j] * row[0];
+                        acc[1] += wys[j] * row[1];
+                        acc[2] += wys[j] * row[2];
+                    }
+                    out[3 * x] = to_byte(acc[0]);
+                    out[3 * x + 1] = to_byte(acc[1]);
+                    out[3 * x + 2] = to_byte(acc[2]);
+                    // Bilinear luma, for the change along the flow.
+                    const int lx0 = clampi(ix, 0, width - 1), lx1 = clampi(ix + 1, 0, width - 1);
+                    const int ly0 = clampi(iy, 0, height - 1), ly1 = clampi(iy + 1, 0, height - 1);
+                    const uint8_t *a = prev_luma + static_cast<size_t>(ly0) * width;
+                    const uint8_t *b = prev_luma + static_cast<size_t>(ly1) * width;
+                    const float l = (1 - ty) * ((1 - tx) * a[lx0] + tx * a[lx1]) + ty * ((1 - tx) * b[lx0] + tx * b[lx1]);
+                    const float d = cur[x] - l;
+                    diff[x] = to_byte(d < 0 ? -d : d);
+                }
+            }
+        });
+    });
+}
+
+extern "C" int vs_blend(uint8_t *frame, size_t frame_stride, const uint8_t *warped_rgb, const uint8_t *mask,
+                        const uint8_t *change, uint8_t *previous_rgb, int width, int height, float amount,
+                        float noise_level, float change_level, int blend) {
+    return guarded([&] {
+        const float mask_scale = amount / 255, span = change_level - noise_level;
+        cv::parallel_for_(cv::Range(0, height), [&](const cv::Range &rows) {
+            for (int y = rows.start; y < rows.end; ++y) {
+                uint8_t *row = frame + static_cast<size_t>(y) * frame_stride;
+                const size_t start = static_cast<size_t>(y) * width;
+                if (blend) {
+                    const uint8_t *q = warped_rgb + 3 * start;
+                    for (int x = 0; x < width; ++x) {
+                        float photometric = (change_level - change[start + x]) / span;
+                        photometric = photometric < 0 ? 0 : (photometric > 1 ? 1 : photometric);
+                        const float by_mask = mask[start + x] * mask_scale, by_change = photometric * amount;
+                        const float k = by_mask < by_change ? by_mask : by_change;
+                        if (k <= 0) continue;
+                        uint8_t *p = row + 3 * x;
+                        for (int c = 0; c < 3; ++c) {
+                            const float v = p[c];
+                            p[c] = static_cast<uint8_t>(v + (q[3 * x + c] - v) * k + 0.5f);
+                        }
+                    }
+                }
+                std::memcpy(previous_rgb + 3 * start, row, 3 * static_cast<size_t>(width));
+            }
+        });
+    });
+}
+
+extern "C" int vs_box_blur(const uint8_t *src, uint8_t *dst, int width, int height, int window) {
+    return guarded([&] {
+        const cv::Mat s(height, width, CV_8UC1, const_cast<uint8_t *>(src));
+        cv::Mat d(height, width, CV_8UC1, dst);
+        cv::blur(s, d, cv::Size(window, window), cv::Point(-1, -1), cv::BORDER_REPLICATE);
     });
 }
 

@@ -64,11 +64,29 @@ int vs_remap(const void *src, size_t src_stride, void *dst, size_t dst_stride, i
 int vs_gray_downscale(const uint8_t *rgb, size_t rgb_stride, int width, int height, uint8_t *luma,
                       uint8_t *scratch, uint8_t *dst, int dst_width, int dst_height, double blur_sigma);
 
-/// How much the picture changed along the flow, per pixel: |current − previous(map)| (bilinear),
-/// averaged over a window x window box so that sensor noise averages out and misaligned
-/// texture does not. All width x height, tight rows; `scratch` as large.
-int vs_change(const uint8_t *current, const uint8_t *previous, int width, int height, const float *map,
-              uint8_t *scratch, uint8_t *change, int window);
+/// Warps the previous frame into the current one along a small flow field, in one pass over
+/// the width x height frame (two threads): with s = width / flow_width (and the same for the
+/// height), each pixel p samples the previous frame at q = p + s·F(p/s), F read bilinearly.
+///   warped_rgb(p) = prev_rgb(q), bicubic (Keys, A = -0.75, as cv::INTER_CUBIC): repeated
+///                   warping with bilinear sampling would blur a little more every frame;
+///   difference(p) = |luma(p) − prev_luma(q)| with bilinear sampling: how much the input
+///                   changed along the flow.
+/// Pictures have tight rows; samples outside the frame repeat its edge pixels.
+int vs_warp_frame(const float *flow, int flow_width, int flow_height,
+                  const uint8_t *prev_rgb, const uint8_t *prev_luma, const uint8_t *luma,
+                  int width, int height, uint8_t *warped_rgb, uint8_t *difference);
+
+/// Blends the warped previous output into the painted `frame` (packed RGB rows frame_stride
+/// bytes apart) and copies the result into `previous_rgb` (tight rows) for the next frame.
+/// Each pixel keeps k = amount · min(mask/255, w) of the warped one, where the photometric
+/// weight w falls from 1 at `change <= noise_level` to 0 at `change >= change_level`. With
+/// `blend` 0 the frame is only copied (a first frame, a cut).
+int vs_blend(uint8_t *frame, size_t frame_stride, const uint8_t *warped_rgb, const uint8_t *mask,
+             const uint8_t *change, uint8_t *previous_rgb, int width, int height, float amount,
+             float noise_level, float change_level, int blend);
+
+/// Box average over window x window pixels (edges repeated), src and dst apart.
+int vs_box_blur(const uint8_t *src, uint8_t *dst, int width, int height, int window);
 
 /// Resizes a grayscale picture bilinearly (src_width x src_height to dst_width x dst_height).
 int vs_gray_resize(const uint8_t *src, size_t src_stride, int src_width, int src_height,

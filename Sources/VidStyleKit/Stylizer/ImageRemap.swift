@@ -14,13 +14,31 @@ enum ImageRemap {
                                     gray, Int32(width), Int32(height), blur), "downscaling a frame for optical flow")
     }
 
-    /// Per pixel, |current − previous warped by `map`| averaged over a `window`-pixel box, into
-    /// `change`; `scratch` as large as the pictures.
-    static func change(current: UnsafePointer<UInt8>, previous: UnsafePointer<UInt8>, width: Int, height: Int,
-                       map: UnsafePointer<Float>, scratch: UnsafeMutablePointer<UInt8>,
-                       into change: UnsafeMutablePointer<UInt8>, window: Int) throws(OpticalFlowError) {
-        try check(vs_change(current, previous, Int32(width), Int32(height), map, scratch, change, Int32(window)),
-                  "measuring the change along the flow")
+    /// Warps the previous frame (`previousRGB`, tight rows, and its luma) into the current one
+    /// along the small `flow`: bicubic colour into `warpedRGB`, and |luma − warped previous
+    /// luma| into `difference` (see `vs_warp_frame`).
+    static func warpFrame(flow: UnsafePointer<Float>, flowWidth: Int, flowHeight: Int,
+                          previousRGB: UnsafePointer<UInt8>, previousLuma: UnsafePointer<UInt8>, luma: UnsafePointer<UInt8>,
+                          width: Int, height: Int, into warpedRGB: UnsafeMutablePointer<UInt8>,
+                          difference: UnsafeMutablePointer<UInt8>) throws(OpticalFlowError) {
+        try check(vs_warp_frame(flow, Int32(flowWidth), Int32(flowHeight), previousRGB, previousLuma, luma,
+                                Int32(width), Int32(height), warpedRGB, difference), "warping the previous output")
+    }
+
+    /// Blends `warped` into the painted `frame` by `amount` · min(mask, photometric weight of
+    /// `change`) and copies the result into `previous` (see `vs_blend`); with `blend` false
+    /// only copies.
+    static func blend(_ frame: VideoFrame, warped: UnsafePointer<UInt8>, mask: UnsafePointer<UInt8>,
+                      change: UnsafePointer<UInt8>, previous: UnsafeMutablePointer<UInt8>, amount: Float,
+                      noiseLevel: Float, changeLevel: Float, blend: Bool) throws(OpticalFlowError) {
+        try check(vs_blend(frame.pixels, frame.stride, warped, mask, change, previous, Int32(frame.width), Int32(frame.height),
+                           amount, noiseLevel, changeLevel, blend ? 1 : 0), "blending the previous output")
+    }
+
+    /// Box average over `window` x `window` pixels of a tight grayscale picture.
+    static func boxBlur(_ src: UnsafePointer<UInt8>, into dst: UnsafeMutablePointer<UInt8>, width: Int, height: Int,
+                        window: Int) throws(OpticalFlowError) {
+        try check(vs_box_blur(src, dst, Int32(width), Int32(height), Int32(window)), "averaging the change")
     }
 
     /// Fills a `width` x `height` map of absolute source coordinates, p + s·F(p/s), from a

@@ -35,10 +35,10 @@ final class SmoothingBuffers {
     let mask: PixelBuffer<UInt8>
     let erodeScratch: PixelBuffer<UInt8>
     let eroded: PixelBuffer<UInt8>
-    /// The eroded mask at frame size, and the full-size sampling map.
+    /// The eroded mask at frame size.
     let fullMask: PixelBuffer<UInt8>
-    let fullMap: PixelBuffer<Float>
-    /// The input's change along the flow at frame size (`ImageRemap.change`), via `changeScratch`.
+    /// The input's change along the flow at frame size, before (`changeScratch`) and after its
+    /// box average (`change`).
     let changeScratch: PixelBuffer<UInt8>
     let change: PixelBuffer<UInt8>
     /// The last output (tight RGB rows) and it warped into the current frame.
@@ -70,7 +70,6 @@ final class SmoothingBuffers {
         erodeScratch = PixelBuffer(count: small, repeating: 0)
         eroded = PixelBuffer(count: small, repeating: 0)
         fullMask = PixelBuffer(count: full, repeating: 0)
-        fullMap = PixelBuffer(count: 2 * full, repeating: 0)
         previousOutput = PixelBuffer(count: 3 * full, repeating: 0)
         warpedOutput = PixelBuffer(count: 3 * full, repeating: 0)
     }
@@ -86,6 +85,6 @@ final class SmoothingBuffers {
         [UnsafeRawPointer(change.pointer), UnsafeRawPointer(smallScratch.pointer), UnsafeRawPointer(backward.pointer), UnsafeRawPointer(forward.pointer),
          UnsafeRawPointer(forwardAtSource.pointer), UnsafeRawPointer(flowMap.pointer), UnsafeRawPointer(warpedGray.pointer),
          UnsafeRawPointer(mask.pointer), UnsafeRawPointer(eroded.pointer), UnsafeRawPointer(fullMask.pointer),
-         UnsafeRawPointer(fullMap.pointer), UnsafeRawPointer(previousOutput.pointer), UnsafeRawPointer(warpedOutput.pointer)]
+         UnsafeRawPointer(changeScratch.pointer), UnsafeRawPointer(previousOutput.pointer), UnsafeRawPointer(warpedOutput.pointer)]
     }
 }

@@ -131,11 +131,13 @@ public final class TemporalSmoother {
         Self.erode(b.mask.pointer, scratch: b.erodeScratch.pointer, into: b.eroded.pointer, width: fw, height: fh)
         try ImageRemap.resize(b.eroded.pointer, width: fw, height: fh, into: b.fullMask.pointer,
                               dstWidth: b.width, dstHeight: b.height)
-        try ImageRemap.map(flow: b.backward.pointer, flowWidth: fw, flowHeight: fh, into: b.fullMap.pointer,
-                           width: b.width, height: b.height)
-        try ImageRemap.change(current: b.currentLuma.pointer, previous: b.previousLuma.pointer, width: b.width, height: b.height,
-                              map: b.fullMap.pointer, scratch: b.changeScratch.pointer, into: b.change.pointer,
-                              window: Self.changeWindow)
+        // The previous output is known already, so it is warped now, before the network runs.
+        try ImageRemap.warpFrame(flow: b.backward.pointer, flowWidth: fw, flowHeight: fh,
+                                 previousRGB: b.previousOutput.pointer, previousLuma: b.previousLuma.pointer,
+                                 luma: b.currentLuma.pointer, width: b.width, height: b.height,
+                                 into: b.warpedOutput.pointer, difference: b.changeScratch.pointer)
+        try ImageRemap.boxBlur(b.changeScratch.pointer, into: b.change.pointer, width: b.width, height: b.height,
+                               window: Self.changeWindow)
         blendPending = true
     }
 
@@ -143,34 +145,9 @@ public final class TemporalSmoother {
     /// remembers the result for the next frame. Call after `observe(_:)` of the same frame.
     public func apply(to frame: VideoFrame) throws(OpticalFlowError) {
         guard isEnabled, let b = buffers, b.width == frame.width, b.height == frame.height else { return }
-        let w = b.width, h = b.height
-        if blendPending {
-            try ImageRemap.remap(b.previousOutput.pointer, into: b.warpedOutput.pointer, width: w, height: h,
-                                 layout: VS_PIXELS_RGB8, map: b.fullMap.pointer, interpolation: VS_INTERPOLATE_CUBIC)
-        }
-        let blend = blendPending
-        let scale = amount / 255
-        let warped = b.warpedOutput.pointer, previous = b.previousOutput.pointer, mask = b.fullMask.pointer
-        let change = b.change.pointer
-        let changeSpan = Self.changeLevel - Self.noiseLevel
-        for y in 0..<h {
-            let row = frame.row(y)
-            let rowStart = y * w
-            if blend {
-                for x in 0..<w {
-                    let i = rowStart + x
-                    let photometric = (Self.changeLevel - Float(change[i])) / changeSpan
-                    let k = min(Float(mask[i]) * scale, max(0, min(1, photometric)) * amount)
-                    if k <= 0 { continue }
-                    let p = row + 3 * x, q = warped + 3 * (rowStart + x)
-                    for c in 0..<3 {
-                        let v = Float(p[c])
-                        p[c] = UInt8(v + (Float(q[c]) - v) * k + 0.5)
-                    }
-                }
-            }
-            (previous + 3 * rowStart).update(from: row, count: 3 * w)
-        }
+        try ImageRemap.blend(frame, warped: b.warpedOutput.pointer, mask: b.fullMask.pointer, change: b.change.pointer,
+                             previous: b.previousOutput.pointer, amount: amount, noiseLevel: Self.noiseLevel,
+                             changeLevel: Self.changeLevel, blend: blendPending)
         hasPrevious = true
         blendPending = false
     }
@@ -219,7 +196,8 @@ public final class TemporalSmoother {
                 let boundary = 2 - gradient / (0.01 * (bx * bx + by * by) + boundaryTolerance)
                 let difference = abs(Float(cur[i]) - Float(warped[i]))
                 let photometric = (changeLevel - difference) / photometricSpan
-                let weight = max(0, min(1, consistency, boundary, photometric))
+                // Two-argument min and max: the variadic forms build an array per call.
+                let weight = max(0, min(min(1, consistency), min(boundary, photometric)))
                 total += weight
                 mask[i] = UInt8(weight * 255 + 0.5)
             }
@@ -234,14 +212,14 @@ public final class TemporalSmoother {
         for y in 0..<height {
             let row = mask + y * width, s = scratch + y * width
             for x in 0..<width {
-                s[x] = min(row[max(0, x - 1)], row[x], row[min(width - 1, x + 1)])
+                s[x] = min(min(row[max(0, x - 1)], row[x]), row[min(width - 1, x + 1)])
             }
         }
         for y in 0..<height {
             let a = scratch + max(0, y - 1) * width, b = scratch + y * width, c = scratch + min(height - 1, y + 1) * width
             let o = out + y * width
             for x in 0..<width {
-                o[x] = min(a[x], b[x], c[x])
+                o[x] = min(min(a[x], b[x]), c[x])
             }
         }
     }
