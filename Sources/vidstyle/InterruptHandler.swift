@@ -7,14 +7,14 @@ import VidStyleKit
 final class InterruptHandler {
     private let sources: [DispatchSourceSignal]
 
-    init(stop: StopSignal, output: String, quiet: Bool) {
+    init(stop: StopSignal, quiet: Bool) {
         var sources: [DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 if !stop.isRequested {
-                    FileHandle.standardError.write(Data("\nvidstyle: stopping; finishing \(output) with the frames done so far\n".utf8))
+                    FileHandle.standardError.write(Data("\nvidstyle: stopping; finishing the output with the frames done so far\n".utf8))
                 }
                 stop.request()
             }

@@ -52,6 +52,8 @@ struct StylizeCommand: AsyncParsableCommand {
 
     @Flag(inversion: .prefixedNo, help: "Read IN in real time, as from a camera: frames at their own pace, the newest frame wins when the stylizer falls behind (cameras are always live).")
     var live: Bool?
+    @Option(help: ArgumentHelp("Files: resize the picture by this factor before painting, e.g. 0.5 for half width and height (default 1).", valueName: "factor"))
+    var scale: Double?
     @Option(help: ArgumentHelp("Live: the capture size, e.g. 1280x720 (default: 640x480, or the nearest the camera offers).", valueName: "WxH"))
     var size: String?
     @Option(help: "Live: the capture frame rate (default: the highest up to 30 the camera offers at that size).")
@@ -85,7 +87,7 @@ struct StylizeCommand: AsyncParsableCommand {
     /// preset get the same answer.
     func commandLineValues() throws -> [String: PresetValue] {
         let typed: [(String, String?)] = [
-            ("input.live", live.map { $0 ? "true" : "false" }), ("input.size", size), ("input.fps", fps.map { "\($0)" }),
+            ("input.live", live.map { $0 ? "true" : "false" }), ("input.scale", scale.map { "\($0)" }), ("input.size", size), ("input.fps", fps.map { "\($0)" }),
             ("input.input_format", inputFormat), ("input.duration", duration.map { "\($0)" }),
             ("stylize.model", modelOption.model), ("stylize.style", style.map(String.init)), ("stylize.mix", mix),
             ("stylize.strength", strength.map { "\($0)" }), ("stylize.preserve_color", preserveColor.map { $0 ? "true" : "false" }),
@@ -124,15 +126,19 @@ struct StylizeCommand: AsyncParsableCommand {
     var mediaInput: MediaInput { MediaInput(input) }
 
     func run() async throws {
+        // Installed first, so a Ctrl-C while the model loads still ends in a clean stop.
+        let stop = StopSignal()
+        let interrupts = InterruptHandler(stop: stop, quiet: quiet)
+        defer { interrupts.cancel() }
         do {
-            try await runJob()
+            try await runJob(stop: stop)
         } catch let interrupted as InterruptedError {
             FileHandle.standardError.write(Data("vidstyle: \(interrupted)\n".utf8))
             throw ExitCode(130)
         }
     }
 
-    func runJob() async throws {
+    func runJob(stop: StopSignal) async throws {
         if verbose { FFmpegLogging.enableWarnings() }
         let resolved = try resolve()
         let (loaded, settings, encoding, output) = (resolved.settings.preset, resolved.settings.styleSettings,
@@ -140,21 +146,19 @@ struct StylizeCommand: AsyncParsableCommand {
         let model = try StyleModel.load(contentsOf: try ModelLocator.locate(explicit: resolved.settings.modelPath))
         try settings.style.validate(styleCount: model.styles.count)
         if resolved.live {
-            try await runLive(model: model, settings: settings, encoding: encoding, preset: loaded, pipeline: resolved.settings, output: output)
+            try await runLive(model: model, settings: settings, encoding: encoding, preset: loaded, pipeline: resolved.settings, output: output,
+                              stop: stop)
             return
         }
         let job = StylizeJob(inputPath: input, outputPath: output, settings: settings, encoding: encoding, overwrite: overwrite,
-                             queueDepth: resolved.settings.queueCapacity(live: false))
+                             queueDepth: resolved.settings.queueCapacity(live: false), scale: resolved.settings.scale)
         try job.checkPaths()
 
-        let stop = StopSignal()
-        let interrupts = InterruptHandler(stop: stop, output: output, quiet: quiet)
         let reporter = ProgressReporter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let summary = try await job.run(model: model, stop: stop, progress: { done, total in
             reporter.report(done: done, total: total)
         })
         reporter.finish()
-        interrupts.cancel()
 
         if !quiet {
             for notice in summary.notices { FileHandle.standardError.write(Data("vidstyle: \(notice)\n".utf8)) }
@@ -176,13 +180,10 @@ struct StylizeCommand: AsyncParsableCommand {
     ///   - pipeline: the resolved settings (capture, duration, queues).
     ///   - output: OUT as written (`encode.container`'s extension added where it had none).
     func runLive(model: StyleModel, settings: StyleSettings, encoding: EncodingOptions, preset: PipelinePreset?,
-                 pipeline: PipelineSettings, output: String) async throws {
+                 pipeline: PipelineSettings, output: String, stop: StopSignal) async throws {
         let job = LiveJob(input: mediaInput, outputPath: output, request: pipeline.captureRequest, duration: pipeline.duration,
                           settings: settings, encoding: encoding, overwrite: overwrite,
                           queueDepth: pipeline.queueCapacity(live: true), inputPolicy: pipeline.queuePolicy(live: true))
-        let stop = StopSignal()
-        let interrupts = InterruptHandler(stop: stop, output: output, quiet: quiet)
-        defer { interrupts.cancel() }
         let statistics = PipelineStatistics()
         let reporter = ProgressReporter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let summary = try await job.run(model: model, interface: try CameraCatalog.systemInterface(), stop: stop,

@@ -51,7 +51,7 @@ import Testing
             if n == failAt { throw Failure() }
             records.withLock { $0.append(Record(pts: frame.pts, first: frame.row(0)[0], painted: frame.row(0)[1])) }
         }
-        func write(_ packet: AudioPacket) throws {}
+        func write(_ packet: CopiedPacket) throws {}
         func finish() throws { state.withLock { $0 = "finished" } }
         func discard() { state.withLock { $0 = "discarded" } }
     }

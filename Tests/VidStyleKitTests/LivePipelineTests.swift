@@ -41,7 +41,7 @@ import Testing
         let pts = Mutex<[Int64]>([])
         let state = Mutex<String>("open")
         func write(_ frame: VideoFrame) throws { pts.withLock { $0.append(frame.pts) } }
-        func write(_ packet: AudioPacket) throws {}
+        func write(_ packet: CopiedPacket) throws {}
         func finish() throws { state.withLock { $0 = "finished" } }
         func discard() { state.withLock { $0 = "discarded" } }
     }

@@ -123,6 +123,24 @@ import Testing
         #expect(try TestMedia.probe("\(dir)/odd.mp4", stream: "v", entry: "width,height") == "2,6")
     }
 
+    @Test func everyAudioTrackAndTheSubtitlesAreKeptOrNamed() throws {
+        let dir = try TestMedia.temporaryFolder()
+        try "1\n00:00:00,000 --> 00:00:00,800\nhello\n".write(toFile: "\(dir)/s.srt", atomically: false, encoding: .utf8)
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=96x64:rate=10:duration=1", "-f", "lavfi", "-i", "sine=f=440:duration=1",
+                              "-f", "lavfi", "-i", "sine=f=880:duration=1", "-i", "\(dir)/s.srt",
+                              "-map", "0", "-map", "1", "-map", "2", "-map", "3", "-c:v", "libx264", "-c:a", "aac", "-c:s", "srt",
+                              "-metadata:s:a:1", "language=fra", "\(dir)/multi.mkv"])
+        let mkv = try vidstyle(["\(dir)/multi.mkv", "\(dir)/out.mkv"])
+        #expect(mkv.status == 0, "\(mkv.stderr)")
+        #expect(try TestMedia.ffprobe(["-show_entries", "stream=codec_type,codec_name:stream_tags=language", "-of", "csv=p=0",
+                                       "\(dir)/out.mkv"]).split(separator: "\n") == ["h264,video", "aac,audio", "aac,audio,fra", "subrip,subtitle"])
+        let mp4 = try vidstyle(["\(dir)/multi.mkv", "\(dir)/out.mp4"])
+        #expect(mp4.status == 0, "\(mp4.stderr)")
+        #expect(mp4.stderr.contains("subtitles: subrip can't go into mp4; not kept"), "\(mp4.stderr)")
+        #expect(try TestMedia.ffprobe(["-select_streams", "a", "-show_entries", "stream=codec_name", "-of", "csv=p=0", "\(dir)/out.mp4"])
+            .split(separator: "\n").count == 2)
+    }
+
     @Test func stoppedBeforeTheFirstFrameSaysSoWritesNothingAndExits130() throws {
         // A camera that never sends a frame; SIGTERM comes while vidstyle waits for the first.
         let dir = try TestMedia.temporaryFolder()
@@ -138,7 +156,8 @@ import Testing
         let err = Pipe()
         process.standardError = err
         try process.run()
-        Thread.sleep(forTimeInterval: 1)
+        // Well inside the 3 s the first frame may take, after start-up (slow on a loaded machine).
+        Thread.sleep(forTimeInterval: 2)
         process.terminate()
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()

@@ -38,7 +38,7 @@ final class SampleVideoTests: XCTestCase {
                         last = frame.pts
                         try writer.write(frame)
                         pool.recycle(frame)
-                    case .audio(let packet):
+                    case .copied(let packet):
                         audio += 1
                         try writer.write(packet)
                     }

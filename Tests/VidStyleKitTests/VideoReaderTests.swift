@@ -14,7 +14,7 @@ final class VideoReaderTests: TemporaryFolderTestCase {
             case .video(let frame):
                 frames.append((frame.pts, frame.duration))
                 pool.recycle(frame)
-            case .audio:
+            case .copied:
                 audio += 1
             }
         }
@@ -60,7 +60,7 @@ final class VideoReaderTests: TemporaryFolderTestCase {
         while let item = try reader.next(pool: pool) {
             switch item {
             case .video(let frame): videoPts.append(frame.pts); pool.recycle(frame)
-            case .audio(let packet): audioPts.append(packet.pts ?? -1)
+            case .copied(let packet): audioPts.append(packet.pts ?? -1)
             }
         }
         XCTAssertEqual(videoPts.count, 25)

@@ -21,7 +21,7 @@ final class VideoWriterTests: TemporaryFolderTestCase {
                 frames.append((frame.pts, frame.duration))
                 try writer.write(frame)
                 pool.recycle(frame)
-            case .audio(let packet):
+            case .copied(let packet):
                 try writer.write(packet)
             }
         }
@@ -296,7 +296,7 @@ final class VideoWriterTests: TemporaryFolderTestCase {
                 guard let item = try reader.next(pool: pool) else { break }
                 switch item {
                 case .video(let frame): try writer.write(frame)
-                case .audio(let packet): try writer.write(packet)
+                case .copied(let packet): try writer.write(packet)
                 }
             }
             XCTAssertTrue(FileManager.default.fileExists(atPath: writer.temporaryPath))

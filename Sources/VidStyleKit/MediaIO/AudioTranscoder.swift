@@ -24,7 +24,7 @@ final class AudioTranscoder {
 
     /// - Throws: `MediaError.codecNotAvailable` when the decoder or encoder is missing,
     ///   `.encodeFailed` when one does not open.
-    init(track: AudioTrack, encoderName: String, globalHeader: Bool, path: String) throws {
+    init(track: CopiedTrack, encoderName: String, globalHeader: Bool, path: String) throws {
         inputTimeBase = track.timeBase.av
         self.path = path
         buffer = .allocate(capacity: 8)

@@ -2,7 +2,7 @@ import CFFmpeg
 import Foundation
 
 /// Opens a media file, decodes its video stream to packed RGB24 `VideoFrame`s and hands out
-/// the packets of its first audio stream untouched, in file order, so one loop can feed both
+/// the packets of every audio and subtitle stream untouched, in file order, so one loop can feed both
 /// the stylizer and the muxer.
 ///
 /// **Timestamps.** Every stream is shifted so that the file's start time becomes 0, as the
@@ -27,8 +27,14 @@ public final class VideoReader {
     public let path: String
     /// The video stream being decoded.
     public let video: VideoStreamInfo
-    /// The first audio stream, if any; its packets come out of `next(pool:)`.
-    public let audio: AudioTrack?
+    /// Every audio stream, then every subtitle stream, in file order; their packets come out of
+    /// `next(pool:)` with the track's index.
+    public let tracks: [CopiedTrack]
+    /// The first audio track, if any.
+    public var audio: CopiedTrack? { tracks.first { $0.kind == .audio } }
+    /// Streams that are not copied (data streams, attachments, cover art, codecs FFmpeg does not
+    /// know), named for a notice.
+    public let skippedStreams: [String]
     /// The turn applied to every picture (`upright`), `.none` when the pixels are as decoded.
     public let turn: QuarterTurn
     /// The demuxer FFmpeg picked ("mov,mp4,m4a,3gp,3g2,mj2", "image2", "png_pipe"...).
@@ -55,9 +61,11 @@ public final class VideoReader {
     /// Kept alive for FFmpeg's interrupt callback, which holds it unretained.
     private let stop: StopSignal?
     private let videoIndex: Int32
-    private let audioIndex: Int32
+    /// Input stream index → track index, for copied streams.
+    private let trackOfStream: [Int32: Int]
     private let videoOffset: Int64
-    private let audioOffset: Int64
+    /// Per track: the shift that makes the file start at 0, in the track's time base.
+    private let trackOffsets: [Int64]
     private let fallbackDuration: Int64
     private var previousEnd: Int64?
     /// The last converted frame, held back until the next one gives its duration when the
@@ -177,12 +185,28 @@ public final class VideoReader {
             } ?? -1)
         }
         guard vIndex >= 0 else { throw fail(.noVideoStream(path: path)) }
-        let aIndex = Int32(streams.firstIndex {
-            $0.pointee.codecpar.pointee.codec_type == AVMEDIA_TYPE_AUDIO
-                && $0.pointee.codecpar.pointee.codec_id != AV_CODEC_ID_NONE
-        } ?? -1)
-        for (i, st) in streams.enumerated() where Int32(i) != vIndex && Int32(i) != aIndex {
+        // Audio first, then subtitles, each in file order; everything else is not read.
+        var copied: [(index: Int, kind: CopiedTrack.Kind)] = []
+        var skipped: [String] = []
+        for kind in [CopiedTrack.Kind.audio, .subtitle] {
+            let type = kind == .audio ? AVMEDIA_TYPE_AUDIO : AVMEDIA_TYPE_SUBTITLE
+            for (i, st) in streams.enumerated() where st.pointee.codecpar.pointee.codec_type == type {
+                if st.pointee.codecpar.pointee.codec_id == AV_CODEC_ID_NONE {
+                    skipped.append("stream \(i) (\(kind.rawValue), unknown codec)")
+                } else {
+                    copied.append((i, kind))
+                }
+            }
+        }
+        for (i, st) in streams.enumerated() where Int32(i) != vIndex && !copied.contains(where: { $0.index == i }) {
             st.pointee.discard = AVDISCARD_ALL
+            let par = st.pointee.codecpar.pointee
+            if par.codec_type == AVMEDIA_TYPE_VIDEO && st.pointee.disposition & attachedPicture != 0 {
+                skipped.append("stream \(i) (cover art)")
+            } else if par.codec_type != AVMEDIA_TYPE_AUDIO && par.codec_type != AVMEDIA_TYPE_SUBTITLE {
+                let type = av_get_media_type_string(par.codec_type).map { String(cString: $0) } ?? "unknown"
+                skipped.append("stream \(i) (\(type), \(String(cString: avcodec_get_name(par.codec_id))))")
+            }
         }
 
         let vst = streams[Int(vIndex)]
@@ -207,19 +231,22 @@ public final class VideoReader {
             throw fail(.notMedia(path: path, reason: "the video stream has no picture size"), decoder: dec)
         }
 
-        var audioTrack: AudioTrack?
-        if aIndex >= 0 {
-            let ast = streams[Int(aIndex)]
-            audioTrack = try? AudioTrack(copying: ast.pointee.codecpar,
-                                         timeBase: Rational(ast.pointee.time_base))
+        var tracks: [CopiedTrack] = []
+        var trackOfStream: [Int32: Int] = [:]
+        for (index, kind) in copied {
+            let st = streams[index]
+            let language = av_dict_get(st.pointee.metadata, "language", nil, 0).map { String(cString: $0.pointee.value) }
+            guard let track = try? CopiedTrack(copying: st.pointee.codecpar, timeBase: Rational(st.pointee.time_base),
+                                               kind: kind, language: language) else { continue }
+            trackOfStream[Int32(index)] = tracks.count
+            tracks.append(track)
         }
 
         // The shift that makes the file start at 0, in each stream's time base.
         let start = fmt.pointee.start_time == vs_nopts_value() ? 0 : fmt.pointee.start_time
         let vtb = vst.pointee.time_base
         self.videoOffset = av_rescale_q(start, vs_time_base_q(), vtb)
-        self.audioOffset = aIndex >= 0
-            ? av_rescale_q(start, vs_time_base_q(), streams[Int(aIndex)].pointee.time_base) : 0
+        self.trackOffsets = tracks.map { av_rescale_q(start, vs_time_base_q(), $0.timeBase.av) }
 
         func valid(_ r: AVRational) -> Rational? { r.num > 0 && r.den > 0 ? Rational(r) : nil }
         let frameRate = valid(vst.pointee.avg_frame_rate) ?? valid(vst.pointee.r_frame_rate)
@@ -268,9 +295,10 @@ public final class VideoReader {
             displayMatrix: turn == .none ? matrix : nil, durationSeconds: durationSeconds,
             estimatedFrameCount: frameCount,
             codecName: String(cString: avcodec_get_name(par.pointee.codec_id)))
-        self.audio = audioTrack
+        self.tracks = tracks
+        self.skippedStreams = skipped
+        self.trackOfStream = trackOfStream
         self.videoIndex = vIndex
-        self.audioIndex = aIndex
         self.format = fmt
         self.formatName = String(cString: fmt.pointee.iformat.pointee.name)
         self.continuity = TimestampContinuity(format: fmt.pointee.iformat)
@@ -346,7 +374,8 @@ public final class VideoReader {
                 continue
             }
             let index = Int(packet.pointee.stream_index)
-            if index < Int(format.pointee.nb_streams), packet.pointee.stream_index == videoIndex || packet.pointee.stream_index == audioIndex {
+            let track = trackOfStream[packet.pointee.stream_index]
+            if index < Int(format.pointee.nb_streams), packet.pointee.stream_index == videoIndex || track != nil {
                 continuity.mend(packet, timeBase: format.pointee.streams[index]!.pointee.time_base)
             }
             if packet.pointee.stream_index == videoIndex {
@@ -356,17 +385,18 @@ public final class VideoReader {
                     skippedPackets += 1
                 }
                 decoderMayHaveFrames = true
-            } else if packet.pointee.stream_index == audioIndex {
+            } else if let track {
                 guard let out = av_packet_alloc() else {
                     av_packet_unref(packet)
                     throw MediaError.decodeFailed(path: path, message: "out of memory")
                 }
                 av_packet_move_ref(out, packet)
-                if out.pointee.pts != vs_nopts_value() { out.pointee.pts -= audioOffset }
-                if out.pointee.dts != vs_nopts_value() { out.pointee.dts -= audioOffset }
-                out.pointee.stream_index = 0
+                let offset = trackOffsets[track]
+                if out.pointee.pts != vs_nopts_value() { out.pointee.pts -= offset }
+                if out.pointee.dts != vs_nopts_value() { out.pointee.dts -= offset }
+                out.pointee.stream_index = Int32(track)
                 out.pointee.pos = -1
-                return .audio(AudioPacket(taking: out))
+                return .copied(CopiedPacket(taking: out, track: track))
             } else {
                 av_packet_unref(packet)
             }

@@ -58,9 +58,15 @@ public final class VideoWriter {
     private var output: UnsafeMutablePointer<AVFormatContext>?
     private var encoder: UnsafeMutablePointer<AVCodecContext>?
     private var videoStream: UnsafeMutablePointer<AVStream>?
-    private var audioStream: UnsafeMutablePointer<AVStream>?
-    private var audioInputTimeBase = AVRational(num: 1, den: 1)
-    private var transcoder: AudioTranscoder?
+    /// Where each copied track's packets go, by track index; a track that could not be kept has none.
+    private var trackOutputs: [Int: TrackOutput] = [:]
+
+    /// An output stream fed by one input track: packets copied, or audio re-encoded.
+    private struct TrackOutput {
+        var stream: UnsafeMutablePointer<AVStream>
+        var inputTimeBase: AVRational
+        var transcoder: AudioTranscoder?
+    }
     private var pictures: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var scaler: OpaquePointer?
@@ -101,7 +107,15 @@ public final class VideoWriter {
         return "." + kept + suffix
     }
 
-    public init(path: String, video: VideoStreamInfo, audio: AudioTrack?, options: EncodingOptions = .init()) throws {
+    /// One audio track or none (a convenience for `init(path:video:tracks:options:)`).
+    public convenience init(path: String, video: VideoStreamInfo, audio: CopiedTrack?, options: EncodingOptions = .init()) throws {
+        try self.init(path: path, video: video, tracks: audio.map { [$0] } ?? [], options: options)
+    }
+
+    /// - Parameter tracks: the input's audio and subtitle tracks (`VideoReader.tracks`), each
+    ///   copied where the container takes it, audio re-encoded where it does not, and anything
+    ///   that cannot be kept named in `notices`.
+    public init(path: String, video: VideoStreamInfo, tracks: [CopiedTrack], options: EncodingOptions = .init()) throws {
         _ = FFmpegLogging.applied
         let url = URL(fileURLWithPath: path)
         let ext = url.pathExtension
@@ -152,7 +166,7 @@ public final class VideoWriter {
             self.temporaryPath = folder + "/" + VideoWriter.temporaryName(for: url.lastPathComponent, extension: ext)
         }
         // Every stored property is set: if `open` throws, deinit runs and removes the temp file.
-        try open(audio: audio)
+        try open(tracks: tracks)
     }
 
     deinit {
@@ -162,7 +176,7 @@ public final class VideoWriter {
 
     // MARK: set-up
 
-    private func open(audio: AudioTrack?) throws {
+    private func open(tracks: [CopiedTrack]) throws {
         var oc: UnsafeMutablePointer<AVFormatContext>?
         var ret = avformat_alloc_output_context2(&oc, nil, container.muxerName, temporaryPath)
         guard ret >= 0, let oc else { throw failure(ret) }
@@ -252,8 +266,17 @@ public final class VideoWriter {
             matrix.withUnsafeBytes { UnsafeMutableRawPointer(side).copyMemory(from: $0.baseAddress!, byteCount: 36) }
         }
 
-        if let audio, options.keepAudio, !container.isStill {
-            try addAudio(audio, to: oc)
+        if !container.isStill {
+            for (index, track) in tracks.enumerated() {
+                switch track.kind {
+                case .audio where options.keepAudio:
+                    if let output = try addAudio(track, to: oc) { trackOutputs[index] = output }
+                case .audio:
+                    break
+                case .subtitle:
+                    if let output = try addSubtitles(track, to: oc) { trackOutputs[index] = output }
+                }
+            }
         }
 
         if oc.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
@@ -306,7 +329,7 @@ public final class VideoWriter {
         }
     }
 
-    private func addAudio(_ audio: AudioTrack, to oc: UnsafeMutablePointer<AVFormatContext>) throws {
+    private func addAudio(_ audio: CopiedTrack, to oc: UnsafeMutablePointer<AVFormatContext>) throws -> TrackOutput? {
         let accepted = avformat_query_codec(oc.pointee.oformat, audio.parameters.pointee.codec_id,
                                             FF_COMPLIANCE_NORMAL)
         if accepted != 0 && !options.reencodeAudio {
@@ -315,11 +338,10 @@ public final class VideoWriter {
             if ret < 0 { throw failure(ret) }
             stream.pointee.codecpar.pointee.codec_tag = 0
             stream.pointee.time_base = audio.timeBase.av
-            audioStream = stream
-            audioInputTimeBase = audio.timeBase.av
-            return
+            tag(stream, language: audio.language)
+            return TrackOutput(stream: stream, inputTimeBase: audio.timeBase.av, transcoder: nil)
         }
-        guard let target = container.audioEncoder else { return }
+        guard let target = container.audioEncoder else { return nil }
         let globalHeader = oc.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0
         let transcoder: AudioTranscoder
         do {
@@ -328,7 +350,7 @@ public final class VideoWriter {
         } catch let error as MediaError {
             notices.append("audio: \(audio.codecName) can't go into \(container.rawValue) and "
                            + "can't be re-encoded (\(error)); audio dropped")
-            return
+            return nil
         }
         guard let stream = avformat_new_stream(oc, nil), let enc = transcoder.encoder else {
             throw failure(vs_averror(ENOMEM))
@@ -336,10 +358,30 @@ public final class VideoWriter {
         let ret = avcodec_parameters_from_context(stream.pointee.codecpar, enc)
         if ret < 0 { throw failure(ret) }
         stream.pointee.time_base = enc.pointee.time_base
-        audioStream = stream
-        self.transcoder = transcoder
+        tag(stream, language: audio.language)
         notices.append(accepted != 0 ? "audio: \(audio.codecName) re-encoded to \(target.label), as asked"
                        : "audio: \(audio.codecName) can't go into \(container.rawValue); re-encoded to \(target.label)")
+        return TrackOutput(stream: stream, inputTimeBase: enc.pointee.time_base, transcoder: transcoder)
+    }
+
+    /// Copies a subtitle track where the container takes its codec (text subtitles into mkv,
+    /// mov_text into mp4...); otherwise says it was not kept.
+    private func addSubtitles(_ track: CopiedTrack, to oc: UnsafeMutablePointer<AVFormatContext>) throws -> TrackOutput? {
+        guard avformat_query_codec(oc.pointee.oformat, track.parameters.pointee.codec_id, FF_COMPLIANCE_NORMAL) == 1 else {
+            notices.append("subtitles: \(track.codecName) can't go into \(container.rawValue); not kept (use .mkv to keep them)")
+            return nil
+        }
+        guard let stream = avformat_new_stream(oc, nil) else { throw failure(vs_averror(ENOMEM)) }
+        let ret = avcodec_parameters_copy(stream.pointee.codecpar, track.parameters)
+        if ret < 0 { throw failure(ret) }
+        stream.pointee.codecpar.pointee.codec_tag = 0
+        stream.pointee.time_base = track.timeBase.av
+        tag(stream, language: track.language)
+        return TrackOutput(stream: stream, inputTimeBase: track.timeBase.av, transcoder: nil)
+    }
+
+    private func tag(_ stream: UnsafeMutablePointer<AVStream>, language: String?) {
+        if let language { av_dict_set(&stream.pointee.metadata, "language", language, 0) }
     }
 
     private func failure(_ code: Int32) -> MediaError {
@@ -430,14 +472,15 @@ public final class VideoWriter {
         }
     }
 
-    /// Copies (or re-encodes) one packet of the input's audio track. Dropped when the writer has
-    /// no audio (keepAudio false, a still image, or no audio track given).
-    public func write(_ audioPacket: AudioPacket) throws {
+    /// Copies (or re-encodes) one packet of a copied track. Dropped when its track is not kept
+    /// (keepAudio false, a still image, a subtitle codec the container refuses).
+    public func write(_ audioPacket: CopiedPacket) throws {
         guard state == .open else {
             throw MediaError.encodeFailed(path: path, message: "the writer is already closed")
         }
-        guard let stream = audioStream else { return }
-        if let transcoder {
+        guard let output = trackOutputs[audioPacket.track] else { return }
+        let stream = output.stream
+        if let transcoder = output.transcoder {
             try transcoder.feed(audioPacket.packet) { try muxAudio($0, from: transcoder.encoder!.pointee.time_base, stream) }
             return
         }
@@ -447,7 +490,7 @@ public final class VideoWriter {
         let ret = av_packet_ref(p, audioPacket.packet)
         if ret < 0 { throw failure(ret) }
         if p.pointee.dts == vs_nopts_value() { p.pointee.dts = p.pointee.pts }
-        try muxAudio(p, from: audioInputTimeBase, stream)
+        try muxAudio(p, from: output.inputTimeBase, stream)
     }
 
     private func muxAudio(_ p: UnsafeMutablePointer<AVPacket>, from timeBase: AVRational,
@@ -491,8 +534,9 @@ public final class VideoWriter {
         var ret = avcodec_send_frame(encoder, nil)
         if ret < 0 && ret != vs_averror_eof() { throw failure(ret) }
         try drainVideo()
-        if let transcoder, let stream = audioStream {
-            try transcoder.feed(nil) { try muxAudio($0, from: transcoder.encoder!.pointee.time_base, stream) }
+        for output in trackOutputs.sorted(by: { $0.key < $1.key }).map(\.value) {
+            guard let transcoder = output.transcoder else { continue }
+            try transcoder.feed(nil) { try muxAudio($0, from: transcoder.encoder!.pointee.time_base, output.stream) }
         }
         ret = av_write_trailer(output)
         if ret < 0 { throw failure(ret) }
@@ -569,7 +613,7 @@ public final class VideoWriter {
         av_frame_free(&pictures)
         av_packet_free(&packet)
         avcodec_free_context(&encoder)
-        transcoder = nil
+        trackOutputs = [:]
         if let output {
             if output.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
                 avio_closep(&output.pointee.pb)
@@ -578,6 +622,5 @@ public final class VideoWriter {
         }
         output = nil
         videoStream = nil
-        audioStream = nil
     }
 }

@@ -31,7 +31,7 @@ actor EncodeStage {
                 pool.recycle(frame)
                 framesWritten += 1
                 progress(framesWritten)
-            case .audio(let packet):
+            case .copied(let packet):
                 try sink.write(packet)
             }
         }

@@ -21,7 +21,7 @@ public protocol FrameProcessor: AnyObject {
 /// Exactly one of `finish` (complete the file) or `discard` (remove everything written) ends it.
 public protocol MediaSink: AnyObject {
     func write(_ frame: VideoFrame) throws
-    func write(_ packet: AudioPacket) throws
+    func write(_ packet: CopiedPacket) throws
     func finish() throws
     func discard()
 }

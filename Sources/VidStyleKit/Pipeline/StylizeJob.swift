@@ -13,15 +13,19 @@ public struct StylizeJob: Sendable {
     public var overwrite: Bool
     /// Frames that may wait between two stages (`FramePipeline.queueDepth`).
     public var queueDepth: Int
+    /// Resize the picture by this factor before painting (`ScaledSource`); nil keeps its size.
+    public var scale: Double?
 
     public init(inputPath: String, outputPath: String, settings: StyleSettings = StyleSettings(),
-                encoding: EncodingOptions = EncodingOptions(), overwrite: Bool = false, queueDepth: Int = 2) {
+                encoding: EncodingOptions = EncodingOptions(), overwrite: Bool = false, queueDepth: Int = 2,
+                scale: Double? = nil) {
         self.inputPath = inputPath
         self.outputPath = outputPath
         self.settings = settings
         self.encoding = encoding
         self.overwrite = overwrite
         self.queueDepth = queueDepth
+        self.scale = scale
     }
 
     /// What a finished job reports.
@@ -91,7 +95,8 @@ public struct StylizeJob: Sendable {
         // Where the output cannot store the input's rotation, the pixels are turned upright.
         let reader = try VideoReader(input: MediaInput(inputPath), upright: !VideoWriter.storesRotation(path: outputPath),
                                      stop: stop)
-        let video = reader.video
+        let scaled = try scale.map { try ScaledSource(source: reader, video: reader.video, scale: $0) }
+        let video = scaled?.video ?? reader.video
         let outputName = (outputPath as NSString).lastPathComponent
         if !VideoWriter.storesVideo(path: outputPath) && !reader.isStillImage {
             let pattern = ((outputName as NSString).deletingPathExtension) + "_%04d." + (outputName as NSString).pathExtension
@@ -99,8 +104,7 @@ public struct StylizeJob: Sendable {
             throw OptionError("output \(outputPath) holds one picture but \(inputPath) is a video\(frames); write a video "
                               + "(.mp4) or an image sequence such as \(pattern)")
         }
-        let writer = try VideoWriter(path: outputPath, video: video,
-                                     audio: encoding.keepAudio ? reader.audio : nil, options: encoding)
+        let writer = try VideoWriter(path: outputPath, video: video, tracks: reader.tracks, options: encoding)
         let stylizer: FrameStylizer
         do {
             stylizer = try FrameStylizer(model: model, width: video.width, height: video.height, settings: settings)
@@ -109,6 +113,9 @@ public struct StylizeJob: Sendable {
             throw error
         }
         var notices = writer.notices
+        if !reader.skippedStreams.isEmpty {
+            notices.append("input: not kept: " + reader.skippedStreams.joined(separator: ", "))
+        }
         if reader.turn != .none {
             let ext = (outputPath as NSString).pathExtension
             notices.insert("video: .\(ext) can't store the input's \(reader.turn.degrees)° rotation; the picture was turned upright "
@@ -119,7 +126,7 @@ public struct StylizeJob: Sendable {
         let started = Date()
         let outcome: FramePipeline.Outcome
         do {
-            outcome = try await FramePipeline(queueDepth: queueDepth).run(source: reader, processor: stylizer, sink: writer, pool: pool,
+            outcome = try await FramePipeline(queueDepth: queueDepth).run(source: scaled ?? reader, processor: stylizer, sink: writer, pool: pool,
                                                     stop: stop, progress: { progress($0, total) })
         } catch is FramePipeline.StoppedBeforeFirstFrameError {
             throw InterruptedError()

@@ -1,16 +1,19 @@
 import CFFmpeg
 
-/// One compressed audio packet of the input's audio track, with its timestamps already shifted
-/// like the video's (see `VideoReader`), in the track's time base.
+/// One compressed packet of a copied track (audio or subtitles), with its timestamps already
+/// shifted like the video's (see `VideoReader`), in the track's time base.
 ///
 /// It owns its `AVPacket` (freed in deinit) so it can cross from the reader's stage to the
 /// writer's; exactly one stage holds it at a time, which is what makes `@unchecked Sendable` sound.
-public final class AudioPacket: @unchecked Sendable {
+public final class CopiedPacket: @unchecked Sendable {
     let packet: UnsafeMutablePointer<AVPacket>
+    /// Which of the reader's `tracks` it belongs to.
+    public let track: Int
 
     /// Takes ownership of `packet`.
-    init(taking packet: UnsafeMutablePointer<AVPacket>) {
+    init(taking packet: UnsafeMutablePointer<AVPacket>, track: Int = 0) {
         self.packet = packet
+        self.track = track
     }
 
     /// Presentation time in the track's time base, nil when unknown.
