@@ -40,15 +40,17 @@ extension CLITests {
         #expect(try TestMedia.probe("\(dir)/preset.mp4", stream: "a", entry: "codec_name") == "aac")
     }
 
-    @Test func shippedFastPreviewDropsAudioAndSmoothing() throws {
+    @Test func shippedFastPreviewPaintsHalfSizeWithoutAudioOrSmoothing() throws {
         let dir = try TestMedia.temporaryFolder()
-        try TestMedia.clip("\(dir)/in.mp4", audio: true)
+        try TestMedia.clip("\(dir)/in.mp4", size: "96x64", audio: true)
         let result = try vidstyleInRepository(["\(dir)/in.mp4", "\(dir)/out.mp4", "--pipeline", "fast-preview"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("10 frames"), "\(result.stderr)")
+        #expect(result.stderr.contains("10 frames (48x32)"), "\(result.stderr)")
+        #expect(try TestMedia.probe("\(dir)/out.mp4", stream: "v", entry: "width,height") == "48,32")
+        #expect(try TestMedia.frameTimes("\(dir)/out.mp4") == TestMedia.frameTimes("\(dir)/in.mp4"))
         #expect(try TestMedia.probe("\(dir)/out.mp4", stream: "a", entry: "codec_name") == "")
-        // smoothing 0: the same pixels as --smoothing 0 with the same encoder settings.
-        let unsmoothed = try vidstyle(["\(dir)/in.mp4", "\(dir)/same.mp4", "--smoothing", "0", "--preset", "ultrafast",
+        // The same pixels as the options of the same meaning.
+        let unsmoothed = try vidstyle(["\(dir)/in.mp4", "\(dir)/same.mp4", "--scale", "0.5", "--smoothing", "0", "--preset", "ultrafast",
                                        "--crf", "30", "--no-audio", "--quiet"])
         #expect(unsmoothed.status == 0, "\(unsmoothed.stderr)")
         #expect(try pixelHash("\(dir)/out.mp4") == pixelHash("\(dir)/same.mp4"))
@@ -266,6 +268,10 @@ extension CLITests {
                            mentioning: ["--pixel-format rgb24 is not allowed", "yuv420p, yuv422p, yuv444p"])
         expectOneLineError(try vidstyle(["\(dir)/in.mp4", "\(dir)/out.mp4", "--audio", "keep"]),
                            mentioning: ["--audio keep is not allowed", "copy, re-encode, none"])
+        expectOneLineError(try vidstyle(["\(dir)/in.mp4", "\(dir)/out.mp4", "--scale", "0"]),
+                           mentioning: ["--scale 0.0 is out of range; allowed: a number above 0 up to 4"])
+        expectOneLineError(try vidstyle(["lavfi:testsrc2", "\(dir)/out.mp4", "--live", "--scale", "0.5"]),
+                           mentioning: ["--scale applies to files", "--size"])
         expectOneLineError(try vidstyle(["\(dir)/in.mp4", "\(dir)/out.mp4", "--queue-capacity", "0"]),
                            mentioning: ["--queue-capacity 0 is out of range; allowed: a whole number from 1 to 64"])
         expectOneLineError(try vidstyle(["\(dir)/in.mp4", "\(dir)/out.mp4", "--queue-policy", "drop-oldest"]),

@@ -45,7 +45,7 @@ import Testing
         let preset = try PipelinePreset.decode(yaml: """
             name: all
             description: every field
-            input: {live: true, size: 320x240, fps: 15, input_format: MJPG, duration: 2.5}
+            input: {live: true, scale: 0.75, size: 320x240, fps: 15, input_format: MJPG, duration: 2.5}
             stylize:
               model: models/x.safetensors
               mix: "3:0.7,5:0.3"
@@ -68,7 +68,7 @@ import Testing
         #expect(preset.name == "all")
         #expect(preset.description == "every field")
         #expect(preset.values == [
-            "input.live": .boolean(true), "input.size": .text("320x240"), "input.fps": .number(15),
+            "input.live": .boolean(true), "input.scale": .number(0.75), "input.size": .text("320x240"), "input.fps": .number(15),
             "input.input_format": .text("mjpeg"), "input.duration": .number(2.5),
             "stylize.model": .text("/presets/models/x.safetensors"), "stylize.mix": .text("3:0.7,5:0.3"),
             "stylize.strength": .number(0.7), "stylize.preserve_color": .boolean(true), "temporal.smoothing": .number(0.2),
@@ -261,6 +261,22 @@ import Testing
                                     file: "p.yaml", line: 2, column: 11)) {
             try PipelineSettings.merge(preset: preset, commandLine: [:]).check(live: false, outputPath: "o.mp4")
         }
+    }
+
+    @Test func scaleResizesFilesToEvenSizesKeepingTheShape() throws {
+        #expect(ScaledSource.scaledSize(width: 96, height: 64, scale: 0.5) == (48, 32))
+        #expect(ScaledSource.scaledSize(width: 1920, height: 1080, scale: 0.3) == (576, 324))
+        #expect(ScaledSource.scaledSize(width: 5, height: 3, scale: 0.1) == (2, 2))
+        #expect(ScaledSource.scaledSize(width: 64, height: 48, scale: 2) == (128, 96))
+        let preset = try PipelinePreset.decode(yaml: "input: {scale: 0.5}\n", file: "p.yaml")
+        let settings = PipelineSettings.merge(preset: preset, commandLine: [:])
+        #expect(settings.scale == 0.5)
+        #expect(PipelineSettings.merge(preset: nil, commandLine: ["input.scale": .number(1)]).scale == nil)
+        #expect(throws: PresetError("input.scale applies to files; for a live input ask for the capture size (input.size, --size)",
+                                    file: "p.yaml", line: 1, column: 16)) {
+            try settings.check(live: true, outputPath: "o.mp4")
+        }
+        try settings.check(live: false, outputPath: "o.mp4")
     }
 
     @Test func captureFieldsAndDropOldestNeedALiveInput() throws {

@@ -86,6 +86,12 @@ public struct PipelineSettings: Sendable, Equatable {
         return request
     }
 
+    /// The factor file inputs are resized by before painting; nil keeps their size.
+    public var scale: Double? {
+        guard let factor = self["input.scale"]?.number, factor != 1 else { return nil }
+        return factor
+    }
+
     /// Seconds of live capture to record; nil until stopped.
     public var duration: Double? { self["input.duration"]?.number }
 
@@ -154,6 +160,10 @@ public struct PipelineSettings: Sendable, Equatable {
             if self["queues.policy"]?.text == "drop-oldest" {
                 throw problem("queues.policy", "applies to live inputs (a file is read as fast as it decodes, so most frames would be dropped); use block, or add --live")
             }
+        }
+        if live, let factor = given["input.scale"]?.value.number, factor != 1 {
+            throw problem("input.scale", "applies to files; for a live input ask for the capture size (input.size, --size)",
+                          showingValue: false)
         }
         let ext = (outputPath as NSString).pathExtension.lowercased()
         guard !["png", "jpg", "jpeg"].contains(ext) else { return }
