@@ -41,6 +41,19 @@ import Testing
         try settings.styleSettings.style.validate(styleCount: 9)  // the shipped model has 9 styles
     }
 
+    /// `default` is the built-in settings, for files and live inputs alike.
+    @Test func theDefaultPresetIsTheBuiltInSettings() throws {
+        let path = Self.repositoryRoot.appendingPathComponent("pipelines/default.yaml").path
+        let preset = PipelineSettings.merge(preset: try PipelinePreset.load(path: path), commandLine: [:])
+        let none = PipelineSettings.merge(preset: nil, commandLine: [:])
+        #expect(preset.styleSettings == none.styleSettings)
+        #expect(preset.encoding == none.encoding.filledIn)
+        for live in [false, true] {
+            #expect(preset.queueCapacity(live: live) == none.queueCapacity(live: live))
+            #expect(preset.queuePolicy(live: live) == none.queuePolicy(live: live))
+        }
+    }
+
     @Test func everyFieldOfEverySectionIsRead() throws {
         let preset = try PipelinePreset.decode(yaml: """
             name: all
