@@ -16,8 +16,10 @@ final class ProgressReporter: Sendable {
         self.enabled = enabled
     }
 
-    func report(done: Int, total: Int?) {
-        guard enabled else { return }
+    /// The seconds since the start when a line is due (enabled, and a quarter second since the
+    /// last), else nil.
+    private func dueElapsed() -> Double? {
+        guard enabled else { return nil }
         let elapsed = Date().timeIntervalSince(started)
         let due = state.withLock { state -> Bool in
             guard elapsed - state.lastPrint >= 0.25 else { return false }
@@ -25,7 +27,11 @@ final class ProgressReporter: Sendable {
             state.printed = true
             return true
         }
-        guard due else { return }
+        return due ? elapsed : nil
+    }
+
+    func report(done: Int, total: Int?) {
+        guard let elapsed = dueElapsed() else { return }
         let fps = elapsed > 0 ? Double(done) / elapsed : 0
         var line = "\rframe \(done)"
         if let total, total > 0 {
@@ -41,15 +47,7 @@ final class ProgressReporter: Sendable {
 
     /// The live line: recording time, output fps and frames dropped so far.
     func reportLive(written: Int, dropped: Int) {
-        guard enabled else { return }
-        let elapsed = Date().timeIntervalSince(started)
-        let due = state.withLock { state -> Bool in
-            guard elapsed - state.lastPrint >= 0.25 else { return false }
-            state.lastPrint = elapsed
-            state.printed = true
-            return true
-        }
-        guard due else { return }
+        guard let elapsed = dueElapsed() else { return }
         let seconds = Int(elapsed)
         let line = String(format: "\rrecording %d:%02d  %.1f fps  dropped %d", seconds / 60, seconds % 60,
                           elapsed > 0 ? Double(written) / elapsed : 0, dropped)

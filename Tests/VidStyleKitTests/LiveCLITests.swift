@@ -76,18 +76,10 @@ import Testing
     @Test func sigtermFinishesThePlayableFileAndExits130() throws {
         let dir = try TestMedia.temporaryFolder()
         let out = "\(dir)/stopped.mp4"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.binary)
-        process.arguments = ["lavfi:testsrc2=size=160x120:rate=30", out, "--live", "--model", model]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        Thread.sleep(forTimeInterval: 3)
-        process.terminate()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130, "\(stderr)")
+        let result = try TestMedia.runAndTerminate(CLITests.binary, ["lavfi:testsrc2=size=160x120:rate=30", out, "--live",
+                                                                     "--model", model], after: 3)
+        let stderr = result.stderr
+        #expect(result.status == 130, "\(stderr)")
         #expect(stderr.contains("interrupted; \(out) is complete and playable"), "\(stderr)")
         let length = try seconds(out)
         #expect(length > 0.5 && length < 3.5, "recorded \(length) s")

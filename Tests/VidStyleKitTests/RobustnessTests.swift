@@ -149,19 +149,11 @@ import Testing
             [{"path": "/dev/video0", "stallAtFrame": 0, "formats": [
               {"fourcc": "YUYV", "sizes": [{"width": 160, "height": 120, "framesPerSecond": [30]}]}]}]
             """.write(toFile: cameras, atomically: false, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.binary)
-        process.arguments = ["/dev/video0", "\(dir)/out.mp4", "--model", model]
-        process.environment = ProcessInfo.processInfo.environment.merging(["VIDSTYLE_FAKE_V4L2": cameras]) { $1 }
-        let err = Pipe()
-        process.standardError = err
-        try process.run()
         // Well inside the 3 s the first frame may take, after start-up (slow on a loaded machine).
-        Thread.sleep(forTimeInterval: 2)
-        process.terminate()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130, "\(stderr)")
+        let result = try TestMedia.runAndTerminate(CLITests.binary, ["/dev/video0", "\(dir)/out.mp4", "--model", model], after: 2,
+                                                   environment: ProcessInfo.processInfo.environment.merging(["VIDSTYLE_FAKE_V4L2": cameras]) { $1 })
+        let stderr = result.stderr
+        #expect(result.status == 130, "\(stderr)")
         #expect(stderr.contains("interrupted before any frame was done; nothing was written"), "\(stderr)")
         #expect(!stderr.contains("no decodable") && !stderr.contains("gave no video frames"))
         #expect(TestMedia.contents(dir) == ["cameras.json"])

@@ -52,6 +52,27 @@ enum TestMedia {
                              stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Starts a program, sends it SIGTERM (as `kill` and service managers do) after `seconds`,
+    /// and waits for it to finish: for checking what an interrupted job leaves behind.
+    static func runAndTerminate(_ program: String, _ arguments: [String], after seconds: Double,
+                                environment: [String: String]? = nil) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: seconds)
+        process.terminate()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(command: [program] + arguments, status: process.terminationStatus, stdout: "",
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
     /// The path of `name` on PATH (`/usr/bin/NAME` when it is not found).
     static func which(_ name: String) -> String {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
