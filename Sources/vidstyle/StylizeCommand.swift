@@ -6,11 +6,14 @@ import VidStyleKit
 struct StylizeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stylize",
-        abstract: "Stylize a video or image file (the default subcommand).",
+        abstract: "Stylize a video, image or live source (the default subcommand).",
         discussion: """
-            IN is anything FFmpeg reads (video or still image). The container of OUT comes from \
-            its extension: .mp4 .mkv .mov .webm for video, .png .jpg for stills. Ctrl-C finishes \
-            a playable file with the frames done so far.
+            IN is anything FFmpeg reads (a video or image file, a numbered image sequence such as \
+            frames_%04d.png, a URL, FORMAT:SPEC), or a camera such as /dev/video0, which is \
+            recorded live (`vidstyle devices` lists them; --live reads any input in real time). \
+            The container of OUT comes from its extension: .mp4 .mkv .mov .webm for video, .png \
+            .jpg for one picture, out_%04d.png for an image sequence. Ctrl-C finishes a \
+            playable file with the frames done so far.
             """)
 
     @Argument(help: ArgumentHelp(
