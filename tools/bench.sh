@@ -74,3 +74,6 @@ echo "bench: memory 1280x720 frames_10s=$f10 peak_rss_10s_mb=$rss10 frames_60s=$
 
 # Live recording: real-time 640x480 source, drops, latency, memory over a long run.
 tools/bench_live.sh
+
+# Temporal smoothing: what it adds to the stylize stage at 640x360, e2e fps on vs off.
+tools/bench_temporal.sh

@@ -6,11 +6,11 @@
 #   added         smoothing_ms / stylizer_ms (target: at most 0.15);
 #   e2e_fps_off / e2e_fps_on  the whole CLI on the 10 s testsrc2 clip of tools/bench.sh, with
 #                 --smoothing 0 and with the default (target: on within 15% of off).
-# Needs a release build; BIN (default .build/release) and MODEL override.
+# Needs a release build; BIN_DIR (the build folder, default .build/release) and MODEL override.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bin=${BIN:-.build/release}
+bin=${BIN_DIR:-.build/release}
 model=${MODEL:-Sources/VidStyleKit/Resources/vidstyle-default.safetensors}
 out=bench-out
 mkdir -p "$out"

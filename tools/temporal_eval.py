@@ -150,10 +150,15 @@ def stylize(vidstyle: str, model: str, src: str, dst: str, smoothing: str | None
     return time.perf_counter() - start
 
 
-def strip(inputs_motion: list[np.ndarray], off: list[np.ndarray], on: list[np.ndarray], path: str,
-          first: int, crop=(200, 112)) -> None:
-    """Six frames from `first`, off above on, cropped where the input moves most, 2x enlarged."""
-    motion = np.mean(inputs_motion[first:first + 6], 0)
+def strip(inputs: list[np.ndarray], inputs_motion: list[np.ndarray], off: list[np.ndarray], on: list[np.ndarray],
+          path: str, first: int, crop=(200, 112)) -> None:
+    """Six frames from `first`, off above on, 2x enlarged, cropped where the input's motion times
+    its detail (gradient magnitude) is largest: where trails and smears would show."""
+    detail = []
+    for f in inputs[first:first + 6]:
+        g = gray(f).astype(np.float32)
+        detail.append(np.hypot(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1)))
+    motion = np.mean(inputs_motion[first:first + 6], 0) * np.mean(detail, 0)
     cw, ch = crop
     integral = cv2.integral(motion.astype(np.float64))
     h, w = motion.shape
@@ -239,7 +244,7 @@ def main() -> None:
             results.append(row)
             print(f"temporal_eval: {name} off {row['off']} on {row['on']}", flush=True)
             if name == "pan" or name == args.strip_clip:
-                strip(reference.motion, outputs["off"], outputs["on"],
+                strip(inputs, reference.motion, outputs["off"], outputs["on"],
                       os.path.join(args.out, f"{os.path.splitext(name)[0]}-strip.png"), first=min(20, len(inputs) - 7))
 
     lines = ["| clip | size | warping error off → on (ratio) | sharpness off → on (ratio) | 1/4-scale sharpness off → on (ratio) "
