@@ -225,6 +225,57 @@ import Testing
         #expect(smoother.bufferAddresses == largerAddresses)
     }
 
+    /// Through the stylizer, smoothing composes with strength and colour preservation: on a
+    /// still clip, strength 0 still gives the input back (to rounding), and with colour
+    /// preservation the output keeps the input's chroma as closely as without smoothing.
+    @Test func strengthAndPreservedColourSurviveSmoothing() throws {
+        let model = try StyleModel.load(contentsOf: Fixtures.tinyModel)
+        let still = Self.frame { x, y in Self.blockTexture(x, y, seed: 8) }
+        // Colour: the texture in red, less of it in green, a constant blue.
+        for y in 0..<still.height {
+            for x in 0..<still.width {
+                let p = still.row(y) + 3 * x
+                p[1] = p[0] / 2 + 40
+                p[2] = 90
+            }
+        }
+        /// The largest difference from the input: of every channel, or of the chroma (the
+        /// differences between channels) with `chroma`.
+        func deviation(_ frame: VideoFrame, chroma: Bool) -> Int {
+            var worst = 0
+            for y in 0..<still.height {
+                for x in 0..<still.width {
+                    let a = frame.row(y) + 3 * x, b = still.row(y) + 3 * x
+                    if chroma {
+                        worst = max(worst, abs((Int(a[0]) - Int(a[1])) - (Int(b[0]) - Int(b[1]))))
+                        worst = max(worst, abs((Int(a[1]) - Int(a[2])) - (Int(b[1]) - Int(b[2]))))
+                    } else {
+                        for c in 0..<3 { worst = max(worst, abs(Int(a[c]) - Int(b[c]))) }
+                    }
+                }
+            }
+            return worst
+        }
+        for (strength, preserve) in [(Float(0), false), (1, true)] {
+            let stylizers = try [Float(0), 0.6].map { amount in
+                try FrameStylizer(model: model, width: still.width, height: still.height,
+                                  settings: StyleSettings(style: .single(0), strength: strength, preserveColor: preserve,
+                                                          smoothing: amount))
+            }
+            for t in 0..<3 {
+                let off = Self.copy(still), on = Self.copy(still)
+                try stylizers[0].stylize(off)
+                try stylizers[1].stylize(on)
+                if strength == 0 {
+                    #expect(deviation(on, chroma: false) <= 1, "strength 0, frame \(t)")
+                } else {
+                    // Where the painting's luma shift clips at 0 or 255 neither keeps the chroma exactly.
+                    #expect(deviation(on, chroma: true) <= deviation(off, chroma: true) + 2, "preserved colour, frame \(t)")
+                }
+            }
+        }
+    }
+
     /// `--smoothing 0` allocates nothing and leaves every frame as painted.
     @Test func zeroAmountIsOff() throws {
         let smoother = try TemporalSmoother(width: Self.width, height: Self.height, amount: 0)
