@@ -16,9 +16,10 @@ mkdir -p "$out"
 export OMP_WAIT_POLICY=passive
 
 if [ ! -x "$venv/bin/python" ]; then
-  echo "bench: making $venv (PyTorch CPU, ONNX Runtime)"
+  echo "bench: making $venv (PyTorch CPU, ONNX Runtime, OpenCV for tools/temporal_eval.py)"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q torch==2.13.0 onnx==1.23.2 onnxruntime==1.32.0 safetensors numpy pillow
+  "$venv/bin/pip" install -q torch==2.13.0 onnx==1.23.2 onnxruntime==1.32.0 safetensors numpy pillow \
+    opencv-python-headless==5.0.0.93
 fi
 
 clip() {  # clip NAME SIZE SECONDS FPS
