@@ -5,8 +5,8 @@ public struct StyleSettings: Sendable, Equatable {
     public var strength: Float
     /// Keep the input's colours and take only the style's luminance (brush strokes and shading).
     public var preserveColor: Bool
-    /// 0 turns temporal smoothing off; up to 1 blends more of the previous output into still
-    /// parts of the picture (see `TemporalSmoother`).
+    /// 0 turns temporal smoothing off; up to 1 keeps more of the previous output, moved along
+    /// the picture's motion, wherever that motion is reliable (see `TemporalSmoother`).
     public var smoothing: Float
 
     public init(style: StyleSelection = .single(0), strength: Float = 1, preserveColor: Bool = false,
