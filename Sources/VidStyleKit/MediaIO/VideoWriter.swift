@@ -333,13 +333,7 @@ public final class VideoWriter {
         let accepted = avformat_query_codec(oc.pointee.oformat, audio.parameters.pointee.codec_id,
                                             FF_COMPLIANCE_NORMAL)
         if accepted != 0 && !options.reencodeAudio {
-            guard let stream = avformat_new_stream(oc, nil) else { throw failure(vs_averror(ENOMEM)) }
-            let ret = avcodec_parameters_copy(stream.pointee.codecpar, audio.parameters)
-            if ret < 0 { throw failure(ret) }
-            stream.pointee.codecpar.pointee.codec_tag = 0
-            stream.pointee.time_base = audio.timeBase.av
-            tag(stream, language: audio.language)
-            return TrackOutput(stream: stream, inputTimeBase: audio.timeBase.av, transcoder: nil)
+            return try copyStream(audio, to: oc)
         }
         guard let target = container.audioEncoder else { return nil }
         let globalHeader = oc.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0
@@ -371,6 +365,11 @@ public final class VideoWriter {
             notices.append("subtitles: \(track.codecName) can't go into \(container.rawValue); not kept (use .mkv to keep them)")
             return nil
         }
+        return try copyStream(track, to: oc)
+    }
+
+    /// An output stream that takes the track's packets as they are.
+    private func copyStream(_ track: CopiedTrack, to oc: UnsafeMutablePointer<AVFormatContext>) throws -> TrackOutput {
         guard let stream = avformat_new_stream(oc, nil) else { throw failure(vs_averror(ENOMEM)) }
         let ret = avcodec_parameters_copy(stream.pointee.codecpar, track.parameters)
         if ret < 0 { throw failure(ret) }
