@@ -114,6 +114,10 @@ import Testing
         let result = try vidstyle(["\(dir)/in.mp4", "\(dir)/out.mp4", "--duration", "1"])
         #expect(result.status != 0)
         #expect(result.stderr.contains("--duration applies to live inputs"), "\(result.stderr)")
+        let fileSize = try vidstyle(["\(dir)/in.mp4", "\(dir)/out.mp4", "--live", "--size", "320x240"])
+        #expect(fileSize.status == 1)
+        #expect(fileSize.stderr.contains("is a file and plays with its own size and rate"), "\(fileSize.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: "\(dir)/out.mp4"))
         let bad = try vidstyle(["lavfi:testsrc2", "\(dir)/out.mp4", "--live", "--size", "big"])
         #expect(bad.stderr.contains("--size big is not a size"), "\(bad.stderr)")
     }

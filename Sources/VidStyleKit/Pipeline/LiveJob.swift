@@ -63,6 +63,10 @@ public struct LiveJob: Sendable {
             let camera = try CameraSource(path: path, request: request, duration: duration, interface: interface)
             return (camera, camera.video, "\(camera.camera.name), \(camera.mode)", [])
         case .file, .ffmpeg:
+            if case .file(let path) = input, request != CaptureRequest() {
+                throw OptionError("--size, --fps and --input-format choose what a camera or an FFmpeg device captures; "
+                                  + "\(path) is a file and plays with its own size and rate")
+            }
             var options: [String: String] = [:]
             if case .ffmpeg = input {
                 if let w = request.width, let h = request.height { options["video_size"] = "\(w)x\(h)" }
