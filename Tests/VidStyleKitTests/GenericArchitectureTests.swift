@@ -155,21 +155,6 @@ struct GenericArchitectureTests {
     }
 }
 
-/// Deterministic pseudo-random numbers so the test is reproducible.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in -1...1.
-    mutating func nextSigned() -> Float { Float(next() >> 40) / Float(1 << 24) * 2 - 1 }
-}
-
 /// A direct, loop-by-loop transcription of architecture.py's forward pass (planar, N = 1).
 enum Reference {
     struct Image { var c: Int; var h: Int; var w: Int; var v: [Float] }

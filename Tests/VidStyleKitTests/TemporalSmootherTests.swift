@@ -8,31 +8,9 @@ import Testing
 @Suite struct TemporalSmootherTests {
     static let width = 512, height = 288
 
-    /// Deterministic noise (SplitMix64), so every run sees the same clip.
-    struct Noise {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        /// Uniform in -amplitude...amplitude.
-        mutating func uniform(_ amplitude: Float) -> Float {
-            (Float(next() >> 40) / Float(1 << 24) * 2 - 1) * amplitude
-        }
-        /// Roughly Gaussian with standard deviation `sigma` (sum of four uniforms).
-        mutating func gaussian(_ sigma: Float) -> Float {
-            var s: Float = 0
-            for _ in 0..<4 { s += uniform(1) }
-            return s * sigma * 0.866
-        }
-    }
-
     /// Random blocks of `size` px, values 0..<256, seeded by `seed`, sampled at (x, y).
     static func blocks(_ x: Int, _ y: Int, size: Int, seed: UInt64) -> Int {
-        var noise = Noise(state: seed &+ UInt64(x / size) &* 0x1_0000_0001 &+ UInt64(y / size) &* 0x7FFF_FFFF)
+        var noise = SplitMix(seed: seed &+ UInt64(x / size) &* 0x1_0000_0001 &+ UInt64(y / size) &* 0x7FFF_FFFF)
         return Int(noise.next() % 256)
     }
 
@@ -68,7 +46,7 @@ import Testing
     }
 
     /// The fake network: the input plus fresh uniform noise of ±`flicker` on every pixel.
-    static func paint(_ input: VideoFrame, flicker: Float, noise: inout Noise) -> VideoFrame {
+    static func paint(_ input: VideoFrame, flicker: Float, noise: inout SplitMix) -> VideoFrame {
         let out = copy(input)
         for y in 0..<input.height {
             for x in 0..<3 * input.width {
@@ -82,7 +60,7 @@ import Testing
     /// Runs `inputs` through smoothing of `amount` (0: off) with the fake network; returns the outputs.
     static func run(_ inputs: [VideoFrame], amount: Float, flicker: Float = 24) throws -> [VideoFrame] {
         let smoother = try TemporalSmoother(width: width, height: height, amount: amount)
-        var noise = Noise(state: 7)
+        var noise = SplitMix(seed: 7)
         return try inputs.map { input in
             try smoother.observe(input)
             let painted = paint(input, flicker: flicker, noise: &noise)
@@ -149,7 +127,7 @@ import Testing
         let shotA = Self.frame { x, y in Self.blockTexture(x, y, seed: 1) }
         let shotB = Self.frame { x, y in Self.blockTexture(x, y, seed: 2) }
         let smoother = try TemporalSmoother(width: Self.width, height: Self.height, amount: 0.8)
-        var noise = Noise(state: 3)
+        var noise = SplitMix(seed: 3)
         func step(_ input: VideoFrame) throws -> (painted: VideoFrame, output: VideoFrame) {
             try smoother.observe(input)
             let painted = Self.paint(input, flicker: 24, noise: &noise)
@@ -173,7 +151,7 @@ import Testing
     /// A still scene with sensor noise of σ 8 on every input frame (a webcam on a desk) is
     /// blended almost everywhere, and its output flickers far less.
     @Test func stillNoisySceneIsBlended() throws {
-        var sensor = Noise(state: 11)
+        var sensor = SplitMix(seed: 11)
         let inputs = (0..<10).map { _ in
             Self.frame { x, y in
                 let clean = Float(Self.background(x, y)) + Float(Self.blockTexture(x, y, seed: 5)) * 0.3 - 38
@@ -181,7 +159,7 @@ import Testing
             }
         }
         let smoother = try TemporalSmoother(width: Self.width, height: Self.height, amount: 0.6)
-        var noise = Noise(state: 7)
+        var noise = SplitMix(seed: 7)
         var onOutputs: [VideoFrame] = []
         for (t, input) in inputs.enumerated() {
             try smoother.observe(input)
@@ -283,7 +261,7 @@ import Testing
         #expect(smoother.allocations == 0)
         let inputs = (0..<3).map(Self.movingSquare)
         let outputs = try Self.run(inputs, amount: 0)
-        var noise = Noise(state: 7)
+        var noise = SplitMix(seed: 7)
         for (input, output) in zip(inputs, outputs) {
             #expect(Self.meanDifference(output, Self.paint(input, flicker: 24, noise: &noise)) { _, _ in true } == 0)
         }
