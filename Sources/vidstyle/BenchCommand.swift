@@ -8,6 +8,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench", abstract: "Time the stylizer alone (network plus pixel conversion) on one frame size.")
 
     @OptionGroup var modelOption: ModelOption
+    @OptionGroup var precisionOption: PrecisionOption
 
     @Option(help: "Frame width in pixels.") var width = 640
     @Option(help: "Frame height in pixels.") var height = 360
@@ -21,7 +22,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let model = try modelOption.load()
         let stylizer = try FrameStylizer(model: model, width: width, height: height,
-                                         settings: StyleSettings(style: .single(style)))
+                                         settings: StyleSettings(style: .single(style), precision: precisionOption.precision))
         let frame = VideoFrame(width: width, height: height)
         for y in 0..<height {
             for x in 0..<width * 3 { frame.row(y)[x] = UInt8(truncatingIfNeeded: x &* 7 &+ y &* 13) }
@@ -37,7 +38,8 @@ struct BenchCommand: ParsableCommand {
         let median = times[times.count / 2]
         // network= is the size the network runs at (the frame plus the stylizer's margins), so
         // other engines can be timed on the same work (tools/bench.sh).
-        print(String(format: "stylizer: %dx%d network=%dx%d median_ms=%.2f min_ms=%.2f fps=%.2f runs=%d",
-                     width, height, stylizer.paddedWidth, stylizer.paddedHeight, median, times[0], 1000 / median, runs))
+        print(String(format: "stylizer: %dx%d network=%dx%d median_ms=%.2f min_ms=%.2f fps=%.2f runs=%d precision=%@",
+                     width, height, stylizer.paddedWidth, stylizer.paddedHeight, median, times[0], 1000 / median, runs,
+                     stylizer.precision.rawValue))
     }
 }

@@ -71,6 +71,7 @@ struct StylizeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also print FFmpeg's own warnings about the input and output files (to diagnose a file that fails).")
     var verbose = false
     @OptionGroup var modelOption: ModelOption
+    @OptionGroup var precisionOption: PrecisionOption
 
     func validate() throws {
         if style != nil && mix != nil {
@@ -144,13 +145,17 @@ struct StylizeCommand: AsyncParsableCommand {
     func runJob(stop: StopSignal) async throws {
         if verbose { FFmpegLogging.enableWarnings() }
         let resolved = try resolve()
-        let (loaded, settings, encoding, output) = (resolved.settings.preset, resolved.settings.styleSettings,
-                                                    resolved.settings.encoding, resolved.output)
+        let (loaded, encoding, output) = (resolved.settings.preset, resolved.settings.encoding, resolved.output)
+        var settings = resolved.settings.styleSettings
+        settings.precision = precisionOption.precision
         let model = try StyleModel.load(contentsOf: try ModelLocator.locate(explicit: resolved.settings.modelPath))
         try settings.style.validate(styleCount: model.styles.count)
+        // Resolved here too, so int8 asked of an uncalibrated model fails before any file is
+        // opened, and the summary can say which precision ran.
+        let precision = try settings.precision.resolved(for: model)
         if resolved.live {
-            try await runLive(model: model, settings: settings, encoding: encoding, preset: loaded, pipeline: resolved.settings, output: output,
-                              stop: stop)
+            try await runLive(model: model, settings: settings, precision: precision, encoding: encoding, preset: loaded,
+                              pipeline: resolved.settings, output: output, stop: stop)
             return
         }
         let job = StylizeJob(inputPath: input, outputPath: output, settings: settings, encoding: encoding, overwrite: overwrite,
@@ -167,6 +172,7 @@ struct StylizeCommand: AsyncParsableCommand {
             for notice in summary.notices { FileHandle.standardError.write(Data("vidstyle: \(notice)\n".utf8)) }
             var styleText = describe(settings.style, model: model)
             if let loaded { styleText += ", pipeline \(loaded.name)" }
+            styleText += ", precision \(precision.rawValue)"
             let line = String(format: "vidstyle: wrote %@: %d frames (%dx%d) in %.1f s, %.1f fps, %@",
                               output, summary.frames, summary.video.width, summary.video.height,
                               summary.seconds, summary.framesPerSecond, styleText)
@@ -182,7 +188,7 @@ struct StylizeCommand: AsyncParsableCommand {
     /// - Parameters:
     ///   - pipeline: the resolved settings (capture, duration, queues).
     ///   - output: OUT as written (`encode.container`'s extension added where it had none).
-    func runLive(model: StyleModel, settings: StyleSettings, encoding: EncodingOptions, preset: PipelinePreset?,
+    func runLive(model: StyleModel, settings: StyleSettings, precision: Precision, encoding: EncodingOptions, preset: PipelinePreset?,
                  pipeline: PipelineSettings, output: String, stop: StopSignal) async throws {
         let job = LiveJob(input: mediaInput, outputPath: output, request: pipeline.captureRequest, duration: pipeline.duration,
                           settings: settings, encoding: encoding, overwrite: overwrite,
@@ -199,6 +205,7 @@ struct StylizeCommand: AsyncParsableCommand {
             for notice in summary.notices { FileHandle.standardError.write(Data("vidstyle: \(notice)\n".utf8)) }
             var styleText = describe(settings.style, model: model)
             if let preset { styleText += ", pipeline \(preset.name)" }
+            styleText += ", precision \(precision.rawValue)"
             let counts = summary.counts
             let lines = [
                 String(format: "vidstyle: wrote %@: %d frames (%dx%d) in %.1f s, %.1f fps, from %@, %@", output,

@@ -29,6 +29,8 @@ final class DNNLGraph {
         let args: UnsafeMutablePointer<dnnl_exec_arg_t>
         let count: Int32
         let label: String
+        /// oneDNN's name for the kernel it dispatched (e.g. "jit_uni_int8:avx2").
+        let implementation: String
     }
 
     private(set) var engine: dnnl_engine_t?
@@ -41,6 +43,7 @@ final class DNNLGraph {
     /// Steps whose last argument slot is the scratchpad, with the descriptor it needs.
     private var scratchpadSlots: [(step: Int, md: dnnl_memory_desc_t)] = []
     private var scratchpadDescriptors: [dnnl_primitive_t: dnnl_memory_desc_t] = [:]
+    private var implementations: [dnnl_primitive_t: String] = [:]
     private var scratchpadReady = false
 
     /// One activation buffer's need: its size, the build ops from its first writer to its last
@@ -260,6 +263,10 @@ final class DNNLGraph {
         try dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create", context())
         guard let primitive else { throw DNNLError(call: "dnnl_primitive_create", context: context(), status: -1) }
         primitives.append(primitive)
+        var name: UnsafePointer<CChar>?
+        if dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name {
+            implementations[primitive] = String(cString: name)
+        }
         if let md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0), dnnl_memory_desc_get_size(md) > 0 {
             scratchpadDescriptors[primitive] = md.pointee
         }
@@ -280,7 +287,8 @@ final class DNNLGraph {
             scratchpadSlots.append((steps.count, scratchpad))
         }
         argBuffers.append(buffer)
-        steps.append(Step(primitive: primitive, args: buffer, count: Int32(count), label: label))
+        steps.append(Step(primitive: primitive, args: buffer, count: Int32(count), label: label,
+                          implementation: implementations[primitive] ?? "unknown"))
         scratchpadReady = false
     }
 
@@ -318,12 +326,32 @@ final class DNNLGraph {
         return (result, owned)
     }
 
-    /// A reorder primitive from `source` to `destination` (both descriptors of the same logical tensor).
-    func reorderPrimitive(from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t, _ context: @autoclosure () -> String) throws -> dnnl_primitive_t {
+    /// New, empty primitive attributes; the caller destroys them (`dnnl_primitive_attr_destroy`).
+    func attributes(_ context: @autoclosure () -> String) throws -> dnnl_primitive_attr_t {
+        var attr: dnnl_primitive_attr_t?
+        try dnnlCheck(dnnl_primitive_attr_create(&attr), "dnnl_primitive_attr_create", context())
+        guard let attr else { throw DNNLError(call: "dnnl_primitive_attr_create", context: context(), status: -1) }
+        return attr
+    }
+
+    /// Adds a fused logistic (sigmoid) post-op to `attr`.
+    func appendSigmoid(to attr: dnnl_primitive_attr_t, _ context: @autoclosure () -> String) throws {
+        var postOps: dnnl_post_ops_t?
+        try dnnlCheck(dnnl_post_ops_create(&postOps), "dnnl_post_ops_create", context())
+        defer { dnnl_post_ops_destroy(postOps) }
+        try dnnlCheck(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_logistic, 0, 0), "dnnl_post_ops_append_eltwise", context())
+        try dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops", context())
+    }
+
+    /// A reorder primitive from `source` to `destination` (both descriptors of the same logical
+    /// tensor, possibly of different data types), with `attributes` such as output scales when
+    /// given (the caller keeps ownership of them).
+    func reorderPrimitive(from source: dnnl_memory_desc_t, to destination: dnnl_memory_desc_t,
+                          attributes: dnnl_primitive_attr_t? = nil, _ context: @autoclosure () -> String) throws -> dnnl_primitive_t {
         var source = source, destination = destination
         var pd: dnnl_primitive_desc_t?
-        let attr = try userScratchpadAttributes(nil, context())
-        defer { dnnl_primitive_attr_destroy(attr.attr) }
+        let attr = try userScratchpadAttributes(attributes, context())
+        defer { if attr.owned { dnnl_primitive_attr_destroy(attr.attr) } }
         try dnnlCheck(dnnl_reorder_primitive_desc_create(&pd, &source, engine, &destination, engine, attr.attr),
                       "dnnl_reorder_primitive_desc_create", context())
         guard let pd else { throw DNNLError(call: "dnnl_reorder_primitive_desc_create", context: context(), status: -1) }
@@ -361,10 +389,10 @@ final class DNNLGraph {
 
 /// A plain memory descriptor for `dims` in the given layout (`dnnl_format_tag_any` lets a
 /// primitive choose).
-func memoryDescriptor(_ dims: [Int], _ tag: dnnl_format_tag_t) throws -> dnnl_memory_desc_t {
+func memoryDescriptor(_ dims: [Int], _ tag: dnnl_format_tag_t, _ type: dnnl_data_type_t = dnnl_f32) throws -> dnnl_memory_desc_t {
     var md = dnnl_memory_desc_t()
     let dims64 = dims.map { Int64($0) }
-    try dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims64, dnnl_f32, tag),
+    try dnnlCheck(dnnl_memory_desc_init_by_tag(&md, Int32(dims.count), dims64, type, tag),
                   "dnnl_memory_desc_init_by_tag", "a tensor of shape \(dims)")
     return md
 }

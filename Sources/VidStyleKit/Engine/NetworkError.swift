@@ -9,6 +9,8 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable {
     case styleWeightCount(expected: Int, got: Int)
     /// A style weight is NaN or infinite.
     case styleWeightNotFinite(index: Int)
+    /// An int8 network was asked for a model without int8 calibration.
+    case noQuantization(path: String)
 
     public var description: String {
         switch self {
@@ -18,6 +20,8 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable {
             return "got \(got) style weights but the model has \(expected) styles; pass one weight per style (a one-hot vector for a single style)"
         case let .styleWeightNotFinite(index):
             return "style weight \(index) is not a finite number; pass finite weights (normally non-negative, summing to 1)"
+        case let .noQuantization(path):
+            return "cannot build an int8 network from model file \(path): it has no int8 calibration (\"\(QuantizationTable.metadataKey)\" metadata); add it with tools/calibrate.py or build the network in fp32"
         }
     }
 

@@ -39,8 +39,18 @@ public final class StyleNetwork {
     /// Whether 3x3 stride-1 convolutions may use oneDNN's Winograd kernels (where oneDNN has
     /// them; others stay direct).
     public let useWinograd: Bool
+    /// The precision the convolutions were built in.
+    public let precision: Precision
+    /// The convolutions that run in int8, by name, in order (empty in fp32). A convolution the
+    /// model's calibration leaves out stays fp32 even in an int8 network.
+    public private(set) var quantizedConvolutions: [String] = []
+    /// Each forward-pass step's label and the oneDNN implementation that runs it (e.g.
+    /// "conv enc2: jit_uni_int8:avx2"), to see which kernels a build got.
+    var stepImplementations: [String] { graph.steps.map { "\($0.label): \($0.implementation)" } }
 
     private let outputBuffer: UnsafeMutablePointer<Float>
+    /// Decides the weights' quantized range (see `CPUFeatures.weightLevels`).
+    private let cpu: CPUFeatures
     private let graph: DNNLGraph
     /// Each norm's scale and shift buffers (oneDNN memory) and the per-style rows to blend.
     private var normBindings: [NormBinding] = []
@@ -66,25 +76,36 @@ public final class StyleNetwork {
         let channels: Int
         let height: Int
         let width: Int
+        /// Whether every value is known to be >= 0 (the image, a ReLU's or a sigmoid's output and
+        /// what only moves those values), so an int8 convolution can read it as u8 and keep the
+        /// full 8 bits for the magnitude; any other input is quantized as s8.
+        let nonNegative: Bool
         var dims: [Int] { [1, channels, height, width] }
     }
 
     /// Builds every primitive for frames of `width` x `height`. Throws `NetworkError` for a size
     /// that is not a positive multiple of `model.inputMultiple`, `DNNLError` if oneDNN fails.
-    /// The styles start as a one-hot choice of style 0.
-    public convenience init(model: StyleModel, width: Int, height: Int, useWinograd: Bool = true) throws {
-        try self.init(model: model, width: width, height: height, useWinograd: useWinograd, shareActivations: true)
+    /// The styles start as a one-hot choice of style 0. `precision: .int8` needs the model's
+    /// calibration (`NetworkError.noQuantization` otherwise); `PrecisionChoice` picks one for a user.
+    public convenience init(model: StyleModel, width: Int, height: Int, useWinograd: Bool = true,
+                            precision: Precision = .fp32) throws {
+        try self.init(model: model, width: width, height: height, useWinograd: useWinograd, precision: precision,
+                      shareActivations: true)
     }
 
     /// `shareActivations: false` gives every intermediate tensor its own bytes (the memory use
     /// before the liveness-planned arena); tests compare the two to catch a liveness mistake.
-    init(model: StyleModel, width: Int, height: Int, useWinograd: Bool, shareActivations: Bool) throws {
+    init(model: StyleModel, width: Int, height: Int, useWinograd: Bool, precision: Precision = .fp32,
+         cpu: CPUFeatures = .current, shareActivations: Bool) throws {
         let multiple = model.inputMultiple
         guard width > 0, height > 0, width % multiple == 0, height % multiple == 0 else {
             throw NetworkError.sizeNotMultiple(width: width, height: height, multiple: multiple)
         }
+        if precision == .int8 && model.quantization == nil { throw NetworkError.noQuantization(path: model.path) }
         self.model = model
         self.useWinograd = useWinograd
+        self.precision = precision
+        self.cpu = cpu
         self.width = width
         self.height = height
         let planeCount = 3 * width * height
@@ -161,7 +182,7 @@ public final class StyleNetwork {
 
         let inputMD = try memoryDescriptor([1, 3, height, width], dnnl_nchw)
         var current = Value(memory: try graph.memory(inputMD, handle: UnsafeMutableRawPointer(input), "the input frame"),
-                            buffer: nil, md: inputMD, channels: 3, height: height, width: width)
+                            buffer: nil, md: inputMD, channels: 3, height: height, width: width, nonNegative: true)
         var stack: [Value] = []
         func same(_ a: Value, _ b: Value) -> Bool { a.memory == b.memory || (a.buffer != nil && a.buffer == b.buffer) }
         func isSaved(_ value: Value) -> Bool { stack.contains { same($0, value) } }
@@ -176,10 +197,17 @@ public final class StyleNetwork {
             switch ops[i] {
             case .conv(let conv):
                 let fuseSigmoid = i + 1 < ops.count && ops[i + 1] == .sigmoid
-                current = try addConvolution(conv, source: current, sigmoid: fuseSigmoid) { converted in
-                    // A saved tensor converted for this conv is the same values: let the residual
-                    // add use the converted copy too rather than converting again.
-                    for j in stack.indices where same(stack[j], current) { stack[j] = converted }
+                if precision == .int8, let range = model.quantization?.inputRange(of: conv.name) {
+                    // The quantized copy of the input is for this conv alone: a saved tensor
+                    // stays fp32 for its residual add.
+                    current = try addQuantizedConvolution(conv, source: current, inputRange: range, sigmoid: fuseSigmoid)
+                    quantizedConvolutions.append(conv.name)
+                } else {
+                    current = try addConvolution(conv, source: current, sigmoid: fuseSigmoid) { converted in
+                        // A saved tensor converted for this conv is the same values: let the
+                        // residual add use the converted copy too rather than converting again.
+                        for j in stack.indices where same(stack[j], current) { stack[j] = converted }
+                    }
                 }
                 if fuseSigmoid { i += 1 }
             case .norm(let norm):
@@ -232,7 +260,8 @@ public final class StyleNetwork {
         if sameLayout(value.md, md) { return value }
         let out = try graph.activation(md, label)
         try addReorder(value, to: out.memory, md: md, label: label)
-        return Value(memory: out.memory, buffer: out.buffer, md: md, channels: value.channels, height: value.height, width: value.width)
+        return Value(memory: out.memory, buffer: out.buffer, md: md, channels: value.channels, height: value.height, width: value.width,
+                     nonNegative: value.nonNegative)
     }
 
     private func addConvolution(_ conv: Layer.Convolution, source: Value, sigmoid: Bool,
@@ -256,16 +285,9 @@ public final class StyleNetwork {
             try dnnlCheck(status, "dnnl_convolution_forward_desc_init", label)
         }
 
-        var attr: dnnl_primitive_attr_t?
-        try dnnlCheck(dnnl_primitive_attr_create(&attr), "dnnl_primitive_attr_create", label)
+        let attr = try graph.attributes(label)
         defer { dnnl_primitive_attr_destroy(attr) }
-        if sigmoid {
-            var postOps: dnnl_post_ops_t?
-            try dnnlCheck(dnnl_post_ops_create(&postOps), "dnnl_post_ops_create", label)
-            defer { dnnl_post_ops_destroy(postOps) }
-            try dnnlCheck(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_logistic, 0, 0), "dnnl_post_ops_append_eltwise", label)
-            try dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, postOps), "dnnl_primitive_attr_set_post_ops", label)
-        }
+        if sigmoid { try graph.appendSigmoid(to: attr, label) }
         let pd: dnnl_primitive_desc_t
         if useWinograd && k == 3 && s == 1,
            (try? describe(dnnl_convolution_winograd)) != nil,
@@ -309,7 +331,101 @@ public final class StyleNetwork {
             args.append((vs_dnnl_arg_bias(), bias))
         }
         graph.append(try graph.primitive(pd, label), args, label: label)
-        return Value(memory: dst.memory, buffer: dst.buffer, md: wantedDst, channels: conv.outChannels, height: outHeight, width: outWidth)
+        return Value(memory: dst.memory, buffer: dst.buffer, md: wantedDst, channels: conv.outChannels, height: outHeight, width: outWidth,
+                     nonNegative: sigmoid)
+    }
+
+    /// An int8 convolution: a reorder quantizes the fp32 input to u8 (non-negative inputs) or s8
+    /// with one scale, `levels / inputRange`, clipping (saturating) what lies beyond the calibrated
+    /// range; the weights are quantized once here to s8 with one scale per output channel (their
+    /// own largest magnitude maps to `cpu.weightLevels`); the convolution accumulates in s32 and
+    /// writes fp32 through per-channel output scales that undo both, so the norm after it sees
+    /// fp32 values as before. oneDNN 2.6 adds the bias to the s32 accumulator before the output
+    /// scales, so the bias is given in accumulator units.
+    private func addQuantizedConvolution(_ conv: Layer.Convolution, source: Value, inputRange: Float,
+                                         sigmoid: Bool) throws -> Value {
+        let label = "conv \(conv.name) int8"
+        let k = conv.kernel, s = conv.stride, pad = k / 2
+        let outHeight = (source.height + 2 * pad - k) / s + 1
+        let outWidth = (source.width + 2 * pad - k) / s + 1
+        let signed = !source.nonNegative
+        let inputScale = (signed ? 127 : 255) / inputRange
+
+        let weightValues = model.tensor(named: conv.weightName)!.values
+        let perChannel = weightValues.count / conv.outChannels
+        let weightScales: [Float] = (0..<conv.outChannels).map { channel in
+            let largest = weightValues[(channel * perChannel)..<((channel + 1) * perChannel)].reduce(0) { max($0, abs($1)) }
+            return largest > 0 ? cpu.weightLevels / largest : 1
+        }
+        let outputScales = weightScales.map { 1 / (inputScale * $0) }
+
+        var srcMD = try memoryDescriptor(source.dims, dnnl_format_tag_any, signed ? dnnl_s8 : dnnl_u8)
+        var weightsMD = try memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_format_tag_any, dnnl_s8)
+        var biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
+        var dstMD = try memoryDescriptor([1, conv.outChannels, outHeight, outWidth], dnnl_format_tag_any)
+        var desc = dnnl_convolution_desc_t()
+        let strides: [Int64] = [Int64(s), Int64(s)], padding: [Int64] = [Int64(pad), Int64(pad)]
+        let status = withUnsafePointer(to: &biasMD) { bias in
+            dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct,
+                                               &srcMD, &weightsMD, conv.hasBias ? bias : nil, &dstMD,
+                                               strides, padding, padding)
+        }
+        try dnnlCheck(status, "dnnl_convolution_forward_desc_init", label)
+
+        let attr = try graph.attributes(label)
+        defer { dnnl_primitive_attr_destroy(attr) }
+        // Mask 1 << 1: one scale per index of dimension 1 of the destination, its channels.
+        try dnnlCheck(dnnl_primitive_attr_set_output_scales(attr, Int64(conv.outChannels), 1 << 1, outputScales),
+                      "dnnl_primitive_attr_set_output_scales", label)
+        if sigmoid { try graph.appendSigmoid(to: attr, label) }
+        let pd = try graph.primitiveDescriptor(desc, attr: attr, label)
+        defer { dnnl_primitive_desc_destroy(pd) }
+        guard let wantedSrc = graph.argumentDescriptor(pd, vs_dnnl_arg_src()),
+              let wantedWeights = graph.argumentDescriptor(pd, vs_dnnl_arg_weights()),
+              let wantedDst = graph.argumentDescriptor(pd, vs_dnnl_arg_dst()) else {
+            throw DNNLError(call: "dnnl_primitive_desc_query_md", context: label, status: -1)
+        }
+
+        // Quantize the input each frame (rounding to nearest, saturating at the type's limits).
+        let quantized = try graph.activation(wantedSrc, label + " input")
+        let quantizeAttr = try graph.attributes(label + " input")
+        defer { dnnl_primitive_attr_destroy(quantizeAttr) }
+        try dnnlCheck(dnnl_primitive_attr_set_output_scales(quantizeAttr, 1, 0, [inputScale]),
+                      "dnnl_primitive_attr_set_output_scales", label + " input")
+        let quantize = try graph.reorderPrimitive(from: source.md, to: wantedSrc, attributes: quantizeAttr, label + " input")
+        graph.append(quantize, [(vs_dnnl_arg_from(), source.memory), (vs_dnnl_arg_to(), quantized.memory)], label: label + " quantize")
+
+        // Weights, once: the file's OIHW floats, scaled per output channel (mask 1 << 0) into
+        // the conv's s8 layout; the reorder also fills in the compensation that layout carries
+        // for an s8 input.
+        let plainWeightsMD = try memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_oihw)
+        let plainWeights = try graph.memory(plainWeightsMD, label + " weights (file layout)")
+        try weightValues.withUnsafeBytes { bytes in
+            try graph.handle(of: plainWeights).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        }
+        let weights = try graph.memory(wantedWeights, label + " weights")
+        let weightsAttr = try graph.attributes(label + " weights")
+        defer { dnnl_primitive_attr_destroy(weightsAttr) }
+        try dnnlCheck(dnnl_primitive_attr_set_output_scales(weightsAttr, Int64(conv.outChannels), 1 << 0, weightScales),
+                      "dnnl_primitive_attr_set_output_scales", label + " weights")
+        let reorder = try graph.reorderPrimitive(from: plainWeightsMD, to: wantedWeights, attributes: weightsAttr, label + " weights")
+        try graph.executeNow(reorder, [(vs_dnnl_arg_from(), plainWeights), (vs_dnnl_arg_to(), weights)], label + " weights")
+
+        let dst = try graph.activation(wantedDst, label + " output")
+        var args: [(Int32, dnnl_memory_t)] = [(vs_dnnl_arg_src(), quantized.memory), (vs_dnnl_arg_weights(), weights),
+                                              (vs_dnnl_arg_dst(), dst.memory)]
+        if conv.hasBias {
+            let bias = try graph.memory(biasMD, label + " bias")
+            let values = model.tensor(named: conv.biasName)!.values
+            let accumulatorBias = values.indices.map { values[$0] * inputScale * weightScales[$0] }
+            try accumulatorBias.withUnsafeBytes { bytes in
+                try graph.handle(of: bias).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            }
+            args.append((vs_dnnl_arg_bias(), bias))
+        }
+        graph.append(try graph.primitive(pd, label), args, label: label)
+        return Value(memory: dst.memory, buffer: dst.buffer, md: wantedDst, channels: conv.outChannels, height: outHeight, width: outWidth,
+                     nonNegative: sigmoid)
     }
 
     private func addNorm(_ norm: Layer.Normalization, source: Value, inPlace: Bool) throws -> Value {
@@ -344,7 +460,8 @@ public final class StyleNetwork {
                                         shift: try graph.handle(of: shift).assumingMemoryBound(to: Float.self),
                                         scaleRows: model.tensor(named: norm.scaleName)!.values,
                                         shiftRows: model.tensor(named: norm.shiftName)!.values))
-        return Value(memory: dst.memory, buffer: dst.buffer, md: dstMD, channels: source.channels, height: source.height, width: source.width)
+        return Value(memory: dst.memory, buffer: dst.buffer, md: dstMD, channels: source.channels, height: source.height, width: source.width,
+                     nonNegative: norm.relu)
     }
 
     private func addSum(_ current: Value, _ saved: Value, inPlace: Bool) throws -> Value {
@@ -359,7 +476,8 @@ public final class StyleNetwork {
         graph.append(try graph.primitive(pd, label),
                      [(vs_dnnl_arg_src(), current.memory), (vs_dnnl_arg_src_1(), other.memory), (vs_dnnl_arg_dst(), dst.memory)],
                      label: label)
-        return Value(memory: dst.memory, buffer: dst.buffer, md: dstMD, channels: current.channels, height: current.height, width: current.width)
+        return Value(memory: dst.memory, buffer: dst.buffer, md: dstMD, channels: current.channels, height: current.height, width: current.width,
+                     nonNegative: current.nonNegative && saved.nonNegative)
     }
 
     private func addUpsample(_ source: Value, factor: Int) throws -> Value {
@@ -378,7 +496,8 @@ public final class StyleNetwork {
         }
         let dst = try graph.activation(wantedDst, label + " output")
         graph.append(try graph.primitive(pd, label), [(vs_dnnl_arg_src(), source.memory), (vs_dnnl_arg_dst(), dst.memory)], label: label)
-        return Value(memory: dst.memory, buffer: dst.buffer, md: wantedDst, channels: source.channels, height: outHeight, width: outWidth)
+        return Value(memory: dst.memory, buffer: dst.buffer, md: wantedDst, channels: source.channels, height: outHeight, width: outWidth,
+                     nonNegative: source.nonNegative)
     }
 
     /// A pixel shuffle inside the network: a strided reorder from a planar view
@@ -396,7 +515,7 @@ public final class StyleNetwork {
         graph.append(reorder, [(vs_dnnl_arg_from(), view), (vs_dnnl_arg_to(), dense.memory)], label: label)
         let outMD = try memoryDescriptor([1, c, h * r, w * r], dnnl_nchw)
         let out = try graph.activation(outMD, buffer: dense.buffer, label + " output view")
-        return Value(memory: out, buffer: dense.buffer, md: outMD, channels: c, height: h * r, width: w * r)
+        return Value(memory: out, buffer: dense.buffer, md: outMD, channels: c, height: h * r, width: w * r, nonNegative: source.nonNegative)
     }
 
     private func addSigmoid(_ source: Value, inPlace: Bool) throws -> Value {
@@ -409,7 +528,8 @@ public final class StyleNetwork {
         defer { dnnl_primitive_desc_destroy(pd) }
         let dst = inPlace ? (memory: source.memory, buffer: source.buffer) : try graph.activation(source.md, label + " output")
         graph.append(try graph.primitive(pd, label), [(vs_dnnl_arg_src(), source.memory), (vs_dnnl_arg_dst(), dst.memory)], label: label)
-        return Value(memory: dst.memory, buffer: dst.buffer, md: source.md, channels: source.channels, height: source.height, width: source.width)
+        return Value(memory: dst.memory, buffer: dst.buffer, md: source.md, channels: source.channels, height: source.height, width: source.width,
+                     nonNegative: true)
     }
 
     /// Depth-to-space from planar `[channels*f*f][height/f][width/f]` to planar

@@ -38,6 +38,10 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case wrongShape(path: String, tensor: String, expected: [Int], actual: [Int])
     /// The styles list and the norm tensors disagree on the number of styles.
     case styleCountMismatch(path: String, listed: Int, inTensors: Int)
+    /// The int8 calibration (`vidstyle.quantization`) is present but malformed. Refused rather
+    /// than ignored, so a damaged file does not silently run slower in fp32 or quantize with
+    /// nonsense ranges.
+    case badQuantization(path: String, reason: String)
 
     private static let remedy = "re-export it with tools/train.py or use the shipped model"
 
@@ -78,6 +82,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             text = "model file \(path) is corrupt: tensor \(tensor) has shape \(actual) but its layer needs \(expected); \(Self.remedy)"
         case let .styleCountMismatch(path, listed, inTensors):
             text = "model file \(path) is corrupt: it lists \(listed) styles but its norm tensors hold \(inTensors); \(Self.remedy)"
+        case let .badQuantization(path, reason):
+            text = "model file \(path) has invalid int8 calibration: metadata \"\(QuantizationTable.metadataKey)\" \(reason); run tools/calibrate.py on the model again, or remove the key to run it in fp32"
         }
         return ModelError.oneLine(text)
     }

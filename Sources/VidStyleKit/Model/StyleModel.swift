@@ -30,9 +30,11 @@ public final class StyleModel: Sendable {
     public let trainingInfo: String
     /// The tensors the layers use, by name (float32).
     public let tensors: [String: Tensor]
+    /// The int8 calibration from `vidstyle.quantization`, or nil for a model that runs only in fp32.
+    public let quantization: QuantizationTable?
 
     private init(path: String, architectureName: String, inputMultiple: Int, layers: [Layer],
-                 styles: [StyleInfo], trainingInfo: String, tensors: [String: Tensor]) {
+                 styles: [StyleInfo], trainingInfo: String, tensors: [String: Tensor], quantization: QuantizationTable?) {
         self.path = path
         self.architectureName = architectureName
         self.inputMultiple = inputMultiple
@@ -40,6 +42,7 @@ public final class StyleModel: Sendable {
         self.styles = styles
         self.trainingInfo = trainingInfo
         self.tensors = tensors
+        self.quantization = quantization
     }
 
     /// The tensor of that name, if the architecture uses it.
@@ -177,8 +180,17 @@ public final class StyleModel: Sendable {
             throw ModelError.badArchitecture(path: path, layer: layers.count,
                                              reason: "the network ends with \(flow.channels) channels at scale \(flow.up)/\(flow.down) instead of 3 channels at the input's size")
         }
+        var quantization: QuantizationTable?
+        if let text = file.metadata[QuantizationTable.metadataKey] {
+            let convolutions = Set(layers.compactMap { layer -> String? in
+                if case .conv(let conv) = layer { return conv.name }
+                return nil
+            })
+            quantization = try QuantizationTable.parse(text, convolutionNames: convolutions, path: path)
+        }
         return StyleModel(path: path, architectureName: record.name, inputMultiple: record.inputMultiple,
-                          layers: layers, styles: styles, trainingInfo: trainingInfo, tensors: tensors)
+                          layers: layers, styles: styles, trainingInfo: trainingInfo, tensors: tensors,
+                          quantization: quantization)
     }
 
     private static func checkedLayer(_ record: ArchitectureRecord.LayerRecord, index: Int, path: String) throws -> Layer {

@@ -8,13 +8,17 @@ public struct StyleSettings: Sendable, Equatable {
     /// 0 turns temporal smoothing off; up to 1 keeps more of the previous output, moved along
     /// the picture's motion, wherever that motion is reliable (see `TemporalSmoother`).
     public var smoothing: Float
+    /// The network's arithmetic (`--precision`), resolved against the model when the
+    /// stylizer is built.
+    public var precision: PrecisionChoice
 
     public init(style: StyleSelection = .single(0), strength: Float = 1, preserveColor: Bool = false,
-                smoothing: Float = 0.6) {
+                smoothing: Float = 0.6, precision: PrecisionChoice = .auto) {
         self.style = style
         self.strength = strength
         self.preserveColor = preserveColor
         self.smoothing = smoothing
+        self.precision = precision
     }
 
     /// Checks the ranges that do not depend on the model.

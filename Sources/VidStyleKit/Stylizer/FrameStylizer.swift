@@ -22,11 +22,14 @@ public final class FrameStylizer {
     public let paddedWidth: Int
     public let paddedHeight: Int
     public private(set) var settings: StyleSettings
+    /// The precision the network runs in (`settings.precision` resolved for the model and CPU).
+    public var precision: Precision { network.precision }
 
     private let network: StyleNetwork
     private let smoother: TemporalSmoother
 
-    /// - Throws: `OptionError` for a style the model lacks, the engine's error, or
+    /// - Throws: `OptionError` for a style the model lacks or int8 asked of a model without
+    ///   calibration, the engine's error, or
     ///   `OpticalFlowError` if OpenCV cannot make the smoother's flow estimator.
     public init(model: StyleModel, width: Int, height: Int, settings: StyleSettings) throws {
         try settings.validate()
@@ -38,7 +41,8 @@ public final class FrameStylizer {
         paddedWidth = (width + 2 * margin + multiple - 1) / multiple * multiple
         paddedHeight = (height + 2 * margin + multiple - 1) / multiple * multiple
         self.settings = settings
-        network = try StyleNetwork(model: model, width: paddedWidth, height: paddedHeight)
+        network = try StyleNetwork(model: model, width: paddedWidth, height: paddedHeight,
+                                   precision: try settings.precision.resolved(for: model))
         try network.setStyleWeights(settings.style.weights(styleCount: model.styles.count))
         smoother = try TemporalSmoother(width: width, height: height, amount: settings.smoothing)
     }
