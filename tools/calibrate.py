@@ -101,7 +101,7 @@ def main():
     p.add_argument("model")
     p.add_argument("--out", required=True, help="the calibrated model file (may be MODEL itself)")
     p.add_argument("--data", default="data")
-    p.add_argument("--images", type=int, default=32, help="training images to calibrate on")
+    p.add_argument("--images", type=int, default=20, help="training images to calibrate on (the shipped model: 20)")
     p.add_argument("--noise", type=int, default=0,
                    help="calibrate on this many smooth random images instead of --data (test fixtures)")
     p.add_argument("--size", default="640x360", help="crop size before the margins, WIDTHxHEIGHT")
