@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# make bench: stylizer-only speed of vidstyle's engine against PyTorch (eager, CPU) and ONNX
-# Runtime on the same weights, end-to-end fps of the whole pipeline, and peak memory.
-# Needs a release build (make release) and makes tools/.venv with PyTorch on first use.
-# MODEL, THREADS and BENCH_SIZES ("640x360 1280x720" by default) override the defaults; the
-# memory check at 1280x720 always runs.
+# make bench: stylizer-only speed of vidstyle's engine against PyTorch (eager, CPU), ONNX Runtime
+# fp32 and ONNX Runtime int8 (its own static quantization, calibrated on the same training images
+# as tools/calibrate.py; see tools/bench_reference.py) on the same weights, end-to-end fps of the
+# whole pipeline, and peak memory. precision= is the precision vidstyle's engine ran in.
+# Needs a release build (make release) and makes tools/.venv with PyTorch on first use; the int8
+# line needs the calibration images (tools/fetch_data.sh data), else ort_int8_ms prints nan.
+# MODEL, THREADS and BENCH_SIZES ("640x360 1280x720 1920x1080" by default) override the
+# defaults; the memory check at 1280x720 always runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,25 +49,29 @@ print(frames, f"{seconds:.3f}", f"{rss_mb:.0f}")
 PY
 }
 
-for size in ${BENCH_SIZES:-640x360 1280x720}; do
+for size in ${BENCH_SIZES:-640x360 1280x720 1920x1080}; do
   w=${size%x*}; h=${size#*x}
   line=$("$bin" bench --model "$model" --width "$w" --height "$h" --runs 20)
   ours=$(echo "$line" | sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p')
+  precision=$(echo "$line" | sed -n 's/.*precision=\([a-z0-9]*\).*/\1/p')
   # PyTorch and ONNX Runtime run the network at the same size as vidstyle's engine does (the
-  # frame plus the stylizer's mirrored margins), so all three do the same network work.
+  # frame plus the stylizer's mirrored margins), so all of them do the same network work.
   network=$(echo "$line" | sed -n 's/.*network=\([0-9]*x[0-9]*\).*/\1/p')
   ref=$("$venv/bin/python" tools/bench_reference.py "$model" "${network%x*}" "${network#*x}" --runs 10 --threads "$threads" 2>/dev/null | tail -n 1)
   pt=$(echo "$ref" | sed -n 's/.*pytorch_ms=\([0-9.]*\).*/\1/p')
-  ort=$(echo "$ref" | sed -n 's/.*ort_ms=\([0-9.]*\).*/\1/p')
+  ort=$(echo "$ref" | sed -n 's/.* ort_ms=\([0-9.]*\).*/\1/p')
+  ort8=$(echo "$ref" | sed -n 's/.* ort_int8_ms=\([0-9.a-z]*\).*/\1/p')
   read -r frames seconds rss < <(e2e "$(clip "clip-$size-10s" "$size" 10 25)")
-  python3 - "$size" "$ours" "$pt" "$ort" "$frames" "$seconds" "$rss" <<'PY'
+  python3 - "$size" "$ours" "${precision:-fp32}" "$pt" "$ort" "${ort8:-nan}" "$frames" "$seconds" "$rss" <<'PY'
 import sys
-size, ours, pt, ort, frames, seconds, rss = sys.argv[1:]
-ours, pt, ort, frames, seconds = float(ours), float(pt), float(ort), int(frames), float(seconds)
+size, ours, precision, pt, ort, ort8, frames, seconds, rss = sys.argv[1:]
+ours, pt, ort, ort8 = float(ours), float(pt), float(ort), float(ort8)
+frames, seconds = int(frames), float(seconds)
 e2e = frames / seconds
 print(f"bench: {size} e2e frames={frames} seconds={seconds:.2f} e2e_over_stylizer_fps={e2e / (1000 / ours):.2f}")
-print(f"bench: {size} vidstyle_ms={ours:.1f} pytorch_ms={pt:.1f} ort_ms={ort:.1f} "
-      f"speedup_pytorch={pt / ours:.2f} speedup_ort={ort / ours:.2f} e2e_fps={e2e:.2f} peak_rss_mb={rss}")
+print(f"bench: {size} vidstyle_ms={ours:.1f} precision={precision} pytorch_ms={pt:.1f} ort_ms={ort:.1f} "
+      f"ort_int8_ms={ort8:.1f} speedup_pytorch={pt / ours:.2f} speedup_ort={ort / ours:.2f} "
+      f"speedup_ort_int8={ort8 / ours:.2f} e2e_fps={e2e:.2f} peak_rss_mb={rss}")
 PY
 done
 
