@@ -46,6 +46,9 @@ def parse_args():
     p.add_argument("--export", help="safetensors path written at every checkpoint")
     p.add_argument("--width", type=int, default=32)
     p.add_argument("--blocks", type=int, default=3)
+    p.add_argument("--padding", choices=("zeros", "reflect"), default="zeros",
+                   help="the convolutions' padding; reflect paints clean edges with a small --margin "
+                        "(start it from a zero-padded model file with --grow-from)")
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--style-lr-factor", type=float, default=5.0,
@@ -209,7 +212,7 @@ def main():
     # without losing the content (tools/styles.tsv, column style_weight).
     per_style_weight = torch.tensor([s["style_weight"] for s in styles], device=device)
 
-    arch = slim_architecture(args.width, args.blocks)
+    arch = slim_architecture(args.width, args.blocks, args.padding)
     net = StyleNet(arch, len(styles)).to(device)
     if tuned is not None:
         # Frozen, the convolutions get no gradient and Adam leaves them alone; the other styles'

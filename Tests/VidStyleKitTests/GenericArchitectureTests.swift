@@ -87,9 +87,32 @@ struct GenericArchitectureTests {
     struct Case: CustomTestStringConvertible, Sendable {
         let nested: Bool
         let useWinograd: Bool
-        var testDescription: String { "\(nested ? "nested residuals" : "mid-network shuffle"), Winograd \(useWinograd)" }
+        var mirrored = false
+        var testDescription: String {
+            "\(nested ? "nested residuals" : "mid-network shuffle"), Winograd \(useWinograd)\(mirrored ? ", reflect padding" : "")"
+        }
     }
     static let cases = [false, true].flatMap { nested in [true, false].map { Case(nested: nested, useWinograd: $0) } }
+        + [false, true].map { Case(nested: $0, useWinograd: true, mirrored: true) }
+
+    /// `layers` with every convolution mirroring its input (format 2) and the first one 5x5, so
+    /// that a two-pixel mirror is built too.
+    static func mirroring(_ layers: [[String: Any]], tensors: inout [String: (shape: [Int], values: [Float])],
+                          _ generator: inout SplitMix) -> [[String: Any]] {
+        var first = true
+        return layers.map { layer in
+            guard layer["op"] as? String == "conv" else { return layer }
+            var layer = layer
+            layer["padding"] = "reflect"
+            if first, let name = layer["name"] as? String, let shape = tensors[name + ".weight"]?.shape {
+                first = false
+                layer["kernel"] = 5
+                let grown = [shape[0], shape[1], 5, 5]
+                tensors[name + ".weight"] = (grown, (0..<grown.reduce(1, *)).map { _ in 0.15 * generator.nextSigned() })
+            }
+            return layer
+        }
+    }
 
     /// Both architectures against the naive reference, with activations sharing the liveness-
     /// planned arena and with every activation in its own bytes; the two builds must agree, and
@@ -97,10 +120,12 @@ struct GenericArchitectureTests {
     @Test(arguments: cases)
     func matchesNaiveReference(_ testCase: Case) throws {
         var generator = SplitMix(seed: 42)
-        let layers = testCase.nested ? Self.nestedLayers : Self.layers
-        let tensors = testCase.nested ? Self.nestedTensors(&generator) : Self.tensors(&generator)
-        let url = try Fixtures.temporaryFile(Self.modelFile(tensors, layers: layers))
+        var layers = testCase.nested ? Self.nestedLayers : Self.layers
+        var tensors = testCase.nested ? Self.nestedTensors(&generator) : Self.tensors(&generator)
+        if testCase.mirrored { layers = Self.mirroring(layers, tensors: &tensors, &generator) }
+        let url = try Fixtures.temporaryFile(Self.modelFile(tensors, layers: layers, formatVersion: testCase.mirrored ? 2 : 1))
         let model = try StyleModel.load(contentsOf: url)
+        #expect(model.edgeMargin == (testCase.mirrored ? 8 : 32))
         let (width, height) = (12, 8)
         let input = (0..<(3 * width * height)).map { _ in 0.5 + 0.5 * generator.nextSigned() }
         let weights: [Float] = [0.3, 0.7]
@@ -137,7 +162,8 @@ struct GenericArchitectureTests {
         return (diff / norm).squareRoot()
     }
 
-    static func modelFile(_ tensors: [String: (shape: [Int], values: [Float])], layers: [[String: Any]] = layers) -> Data {
+    static func modelFile(_ tensors: [String: (shape: [Int], values: [Float])], layers: [[String: Any]] = layers,
+                          formatVersion: Int = 1) -> Data {
         var header: [String: Any] = [:]
         var data = Data()
         for name in tensors.keys.sorted() {
@@ -146,7 +172,7 @@ struct GenericArchitectureTests {
             header[name] = ["dtype": "F32", "shape": shape, "data_offsets": [data.count, data.count + bytes.count]]
             data.append(bytes)
         }
-        let architecture: [String: Any] = ["name": "generic-test", "format_version": 1, "input_multiple": 4, "layers": layers]
+        let architecture: [String: Any] = ["name": "generic-test", "format_version": formatVersion, "input_multiple": 4, "layers": layers]
         let styles = (0..<2).map { ["index": $0, "name": "s\($0)", "painter": "p", "painting": "q", "image": "i.jpg"] as [String: Any] }
         func json(_ object: Any) -> String { String(decoding: try! JSONSerialization.data(withJSONObject: object), as: UTF8.self) }
         header["__metadata__"] = ["vidstyle.architecture": json(architecture), "vidstyle.styles": json(styles),
@@ -170,11 +196,14 @@ enum Reference {
                 let bias = conv.hasBias ? tensors[conv.biasName]!.values : nil
                 let k = conv.kernel, s = conv.stride, p = k / 2
                 let oh = (x.h + 2 * p - k) / s + 1, ow = (x.w + 2 * p - k) / s + 1
+                /// PyTorch's reflect padding: -1 reads 1, n reads n - 2.
+                func reflected(_ i: Int, _ n: Int) -> Int { i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i }
                 var out = [Float](repeating: 0, count: conv.outChannels * oh * ow)
                 for o in 0..<conv.outChannels { for y in 0..<oh { for xx in 0..<ow {
                     var sum: Double = Double(bias?[o] ?? 0)
                     for i in 0..<conv.inChannels { for ky in 0..<k { for kx in 0..<k {
-                        let iy = y * s + ky - p, ix = xx * s + kx - p
+                        var iy = y * s + ky - p, ix = xx * s + kx - p
+                        if conv.padding == .reflect { iy = reflected(iy, x.h); ix = reflected(ix, x.w) }
                         guard iy >= 0, iy < x.h, ix >= 0, ix < x.w else { continue }
                         sum += Double(weight[((o * conv.inChannels + i) * k + ky) * k + kx]) * Double(x.v[(i * x.h + iy) * x.w + ix])
                     } } }

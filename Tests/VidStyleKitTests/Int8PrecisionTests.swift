@@ -92,6 +92,38 @@ struct Int8PrecisionTests {
         #expect(int8.network.stepImplementations.contains { $0.hasPrefix("conv dec2:") && !$0.contains("int8") })
     }
 
+    /// With reflect padding the quantizing reorder writes straight into the inside of the
+    /// mirrored buffer and the mirror is copied in u8/s8: int8 still follows fp32, and fp32
+    /// follows the naive reference's mirroring.
+    @Test func mirroringConvolutionsRunInInt8() throws {
+        var (header, data) = Fixtures.split(try Data(contentsOf: Self.calibratedModel))
+        var metadata = header["__metadata__"] as! [String: String]
+        var architecture = try JSONSerialization.jsonObject(with: Data(metadata[StyleModel.architectureKey]!.utf8)) as! [String: Any]
+        architecture["format_version"] = 2
+        architecture["layers"] = (architecture["layers"] as! [[String: Any]]).map { layer in
+            var layer = layer
+            if layer["op"] as? String == "conv" { layer["padding"] = "reflect" }
+            return layer
+        }
+        metadata[StyleModel.architectureKey] = String(decoding: try JSONSerialization.data(withJSONObject: architecture), as: UTF8.self)
+        header["__metadata__"] = metadata
+        let model = try StyleModel.load(file: SafetensorsFile(bytes: Fixtures.assemble(header: header, data: data), path: "mirrored.safetensors"))
+        #expect(model.layers.allSatisfy { if case .conv(let conv) = $0 { conv.padding == .reflect } else { true } })
+        let fp32 = try output(model, .fp32)
+        let int8 = try output(model, .int8)
+        #expect(int8.network.quantizedConvolutions == Self.allConvolutions)
+        #expect(int8.network.stepImplementations.contains { $0.hasPrefix("conv enc1 int8 input left edge:") })
+        let quality = psnr(int8.values, fp32.values)
+        print("tiny model, reflect padding, int8 vs fp32 PSNR: \(quality) dB")
+        #expect(quality > 35)
+        let golden = try SafetensorsFile(contentsOf: Fixtures.golden)
+        let expected = Reference.forward(layers: model.layers, tensors: model.tensors, input: try #require(try golden.floats(named: "input")),
+                                         width: 28, height: 20, styleWeights: [0.2, 0, 0.8])
+        #expect(psnr(fp32.values, expected) > 80)
+        let zeroPadded = try output(try StyleModel.load(contentsOf: Self.calibratedModel), .fp32)
+        #expect(psnr(fp32.values, zeroPadded.values) < 60, "reflect padding changed nothing")
+    }
+
     @Test func autoPicksInt8OnlyForACalibratedModelOnAVNNICPU() throws {
         let plain = try StyleModel.load(contentsOf: Fixtures.tinyModel)
         let calibrated = try StyleModel.load(contentsOf: Self.calibratedModel)

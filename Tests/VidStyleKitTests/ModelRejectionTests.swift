@@ -177,6 +177,28 @@ struct ModelRejectionTests {
         try expectRejection(bytes) { .badArchitecture(path: $0, layer: 1, reason: "norm enc1_norm has 5 channels but receives 4") }
     }
 
+    /// A padding this engine does not know is refused at load, not guessed; a format version
+    /// beyond the ones it reads is refused as such.
+    @Test func unknownPaddingAndFormatVersion() throws {
+        func edited(_ from: String, _ to: String) -> Data {
+            Fixtures.editedTinyModel { header in
+                var metadata = header["__metadata__"] as! [String: String]
+                metadata["vidstyle.architecture"] = metadata["vidstyle.architecture"]!.replacingOccurrences(of: from, with: to)
+                header["__metadata__"] = metadata
+            }
+        }
+        try expectRejection(edited("\"kernel\":5,\"stride\":1,\"bias\":false}", "\"kernel\":5,\"stride\":1,\"bias\":false,\"padding\":\"circular\"}")) {
+            .badArchitecture(path: $0, layer: 0, reason: "conv enc1 has padding \"circular\"; this engine knows \"zeros\" and \"reflect\"")
+        }
+        try expectRejection(edited("\"format_version\":1", "\"format_version\":3")) { .unsupportedFormatVersion(path: $0, version: 3) }
+        let mirrored = try StyleModel.load(file: SafetensorsFile(
+            bytes: edited("\"bias\":false}", "\"bias\":false,\"padding\":\"reflect\"}"), path: "partly-mirrored.safetensors"))
+        let conv = try #require(mirrored.layers.first)
+        #expect(conv == .conv(.init(name: "enc1", inChannels: 3, outChannels: 4, kernel: 5, stride: 1, hasBias: false, padding: .reflect)))
+        // Only a network that mirrors in every convolution gets the narrow margin.
+        #expect(mirrored.edgeMargin == 32)
+    }
+
     @Test func fileWithoutArchitecture() throws {
         let bytes = Fixtures.editedTinyModel { header in
             var metadata = header["__metadata__"] as! [String: String]

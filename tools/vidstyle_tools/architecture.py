@@ -6,7 +6,10 @@ the Swift engine reads it to build its oneDNN graph. Changing the network theref
 changing ``slim_architecture`` only; docs/architecture.md describes every op.
 
 Ops (all tensors are NCHW, float32, one image at a time in the engine):
-  conv      {name, in, out, kernel, stride, bias}  zero padding kernel//2; weight [out,in,k,k]
+  conv      {name, in, out, kernel, stride, bias, padding}
+                                                  padding "zeros" (format 1, where the key is
+                                                  absent) or "reflect", kernel//2 on every side;
+                                                  weight [out,in,k,k]
   norm      {name, channels, relu}                 conditional instance norm, eps 1e-5, biased
                                                    variance; per-style scale/shift [styles, C]
   save                                            push the current tensor (residual start)
@@ -26,13 +29,25 @@ import torch.nn.functional as F
 NORM_EPS = 1e-5
 
 
-def slim_architecture(width: int = 32, blocks: int = 4) -> dict:
-    """The default network: cheap full-resolution ends, the work at quarter resolution."""
+PADDINGS = ("zeros", "reflect")
+
+
+def slim_architecture(width: int = 32, blocks: int = 4, padding: str = "zeros") -> dict:
+    """The default network: cheap full-resolution ends, the work at quarter resolution.
+
+    ``padding="reflect"`` mirrors every convolution's input instead of padding it with zeros, so
+    the network cannot tell its input's edges from its inside and paints no streaks there; the
+    engine then needs only a small margin around a frame (format 2 of the record)."""
+    if padding not in PADDINGS:
+        raise ValueError(f"padding must be one of {PADDINGS}, not {padding!r}")
     layers: list[dict] = []
 
     def conv(name, cin, cout, k, stride=1, bias=False):
-        layers.append({"op": "conv", "name": name, "in": cin, "out": cout, "kernel": k,
-                       "stride": stride, "bias": bias})
+        record = {"op": "conv", "name": name, "in": cin, "out": cout, "kernel": k,
+                  "stride": stride, "bias": bias}
+        if padding != "zeros":
+            record["padding"] = padding
+        layers.append(record)
 
     def norm(name, c, relu):
         layers.append({"op": "norm", "name": name, "channels": c, "relu": relu})
@@ -58,8 +73,9 @@ def slim_architecture(width: int = 32, blocks: int = 4) -> dict:
     conv("dec2", w2, 3 * 4, 3, bias=True)
     layers.append({"op": "pixel_shuffle", "factor": 2})
     layers.append({"op": "sigmoid"})
-    return {"name": f"cin-slim-w{width}-b{blocks}", "format_version": 1, "input_multiple": 4,
-            "layers": layers}
+    suffix = "" if padding == "zeros" else "-reflect"
+    return {"name": f"cin-slim-w{width}-b{blocks}{suffix}", "format_version": 1 if padding == "zeros" else 2,
+            "input_multiple": 4, "layers": layers}
 
 
 class StyleNet(nn.Module):
@@ -76,7 +92,8 @@ class StyleNet(nn.Module):
             if layer["op"] == "conv":
                 self.convs[layer["name"]] = nn.Conv2d(layer["in"], layer["out"], layer["kernel"],
                                                       layer["stride"], layer["kernel"] // 2,
-                                                      bias=layer["bias"])
+                                                      bias=layer["bias"],
+                                                      padding_mode=layer.get("padding", "zeros"))
             elif layer["op"] == "norm":
                 c = layer["channels"]
                 self.scales[layer["name"]] = nn.Parameter(torch.ones(num_styles, c))

@@ -11,6 +11,9 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable {
     case styleWeightNotFinite(index: Int)
     /// An int8 network was asked for a model without int8 calibration.
     case noQuantization(path: String)
+    /// The frame is so small that a reflect-padded convolution's input is no wider or taller
+    /// than its padding, which cannot be mirrored.
+    case tooSmallToMirror(width: Int, height: Int, convolution: String)
 
     public var description: String {
         switch self {
@@ -20,6 +23,8 @@ public enum NetworkError: Error, CustomStringConvertible, Equatable {
             return "got \(got) style weights but the model has \(expected) styles; pass one weight per style (a one-hot vector for a single style)"
         case let .styleWeightNotFinite(index):
             return "style weight \(index) is not a finite number; pass finite weights (normally non-negative, summing to 1)"
+        case let .tooSmallToMirror(width, height, convolution):
+            return "cannot build the network for \(width)x\(height): the input of conv \(convolution) becomes too small to mirror its padding; use a larger frame"
         case let .noQuantization(path):
             return "cannot build an int8 network from model file \(path): it has no int8 calibration (\"\(QuantizationTable.metadataKey)\" metadata); add it with tools/calibrate.py or build the network in fp32"
         }

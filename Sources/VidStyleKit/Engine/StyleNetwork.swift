@@ -270,12 +270,14 @@ public final class StyleNetwork {
         let k = conv.kernel, s = conv.stride, pad = k / 2
         let outHeight = (source.height + 2 * pad - k) / s + 1
         let outWidth = (source.width + 2 * pad - k) / s + 1
-        var srcMD = try memoryDescriptor(source.dims, dnnl_format_tag_any)
+        let mirror = conv.padding == .reflect
+        var srcMD = try memoryDescriptor(paddedDims(source, conv), dnnl_format_tag_any)
         var weightsMD = try memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_format_tag_any)
         var biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
         var dstMD = try memoryDescriptor([1, conv.outChannels, outHeight, outWidth], dnnl_format_tag_any)
         var desc = dnnl_convolution_desc_t()
-        let strides: [Int64] = [Int64(s), Int64(s)], padding: [Int64] = [Int64(pad), Int64(pad)]
+        let zeros = mirror ? 0 : Int64(pad)
+        let strides: [Int64] = [Int64(s), Int64(s)], padding: [Int64] = [zeros, zeros]
         func describe(_ algorithm: dnnl_alg_kind_t) throws {
             let status = withUnsafePointer(to: &biasMD) { bias in
                 dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, algorithm,
@@ -303,8 +305,13 @@ public final class StyleNetwork {
               let wantedDst = graph.argumentDescriptor(pd, vs_dnnl_arg_dst()) else {
             throw DNNLError(call: "dnnl_primitive_desc_query_md", context: label, status: -1)
         }
-        let src = try converted(source, to: wantedSrc, label: label + " input layout")
-        if src.memory != source.memory { sourceConverted(src) }
+        let src: Value
+        if mirror {
+            src = try mirrored(source, by: pad, into: wantedSrc, label: label + " input")
+        } else {
+            src = try converted(source, to: wantedSrc, label: label + " input layout")
+            if src.memory != source.memory { sourceConverted(src) }
+        }
 
         // Weights: copy the file's OIHW values in, reorder once into the conv's layout.
         let weightTensor = model.tensor(named: conv.weightName)!
@@ -348,6 +355,7 @@ public final class StyleNetwork {
         let k = conv.kernel, s = conv.stride, pad = k / 2
         let outHeight = (source.height + 2 * pad - k) / s + 1
         let outWidth = (source.width + 2 * pad - k) / s + 1
+        let mirror = conv.padding == .reflect
         let signed = !source.nonNegative
         let inputScale = (signed ? 127 : 255) / inputRange
 
@@ -359,12 +367,13 @@ public final class StyleNetwork {
         }
         let outputScales = weightScales.map { 1 / (inputScale * $0) }
 
-        var srcMD = try memoryDescriptor(source.dims, dnnl_format_tag_any, signed ? dnnl_s8 : dnnl_u8)
+        var srcMD = try memoryDescriptor(paddedDims(source, conv), dnnl_format_tag_any, signed ? dnnl_s8 : dnnl_u8)
         var weightsMD = try memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_format_tag_any, dnnl_s8)
         var biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
         var dstMD = try memoryDescriptor([1, conv.outChannels, outHeight, outWidth], dnnl_format_tag_any)
         var desc = dnnl_convolution_desc_t()
-        let strides: [Int64] = [Int64(s), Int64(s)], padding: [Int64] = [Int64(pad), Int64(pad)]
+        let zeros = mirror ? 0 : Int64(pad)
+        let strides: [Int64] = [Int64(s), Int64(s)], padding: [Int64] = [zeros, zeros]
         let status = withUnsafePointer(to: &biasMD) { bias in
             dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct,
                                                &srcMD, &weightsMD, conv.hasBias ? bias : nil, &dstMD,
@@ -386,14 +395,22 @@ public final class StyleNetwork {
             throw DNNLError(call: "dnnl_primitive_desc_query_md", context: label, status: -1)
         }
 
-        // Quantize the input each frame (rounding to nearest, saturating at the type's limits).
-        let quantized = try graph.activation(wantedSrc, label + " input")
+        // Quantize the input each frame (rounding to nearest, saturating at the type's limits);
+        // a mirrored input is quantized straight into the inside of its padded buffer.
         let quantizeAttr = try graph.attributes(label + " input")
         defer { dnnl_primitive_attr_destroy(quantizeAttr) }
         try dnnlCheck(dnnl_primitive_attr_set_output_scales(quantizeAttr, 1, 0, [inputScale]),
                       "dnnl_primitive_attr_set_output_scales", label + " input")
-        let quantize = try graph.reorderPrimitive(from: source.md, to: wantedSrc, attributes: quantizeAttr, label + " input")
-        graph.append(quantize, [(vs_dnnl_arg_from(), source.memory), (vs_dnnl_arg_to(), quantized.memory)], label: label + " quantize")
+        let quantized: Value
+        if mirror {
+            quantized = try mirrored(source, by: pad, into: wantedSrc, attributes: quantizeAttr, label: label + " input")
+        } else {
+            let buffer = try graph.activation(wantedSrc, label + " input")
+            let quantize = try graph.reorderPrimitive(from: source.md, to: wantedSrc, attributes: quantizeAttr, label + " input")
+            graph.append(quantize, [(vs_dnnl_arg_from(), source.memory), (vs_dnnl_arg_to(), buffer.memory)], label: label + " quantize")
+            quantized = Value(memory: buffer.memory, buffer: buffer.buffer, md: wantedSrc, channels: source.channels,
+                              height: source.height, width: source.width, nonNegative: source.nonNegative)
+        }
 
         // Weights, once: the file's OIHW floats, scaled per output channel (mask 1 << 0) into
         // the conv's s8 layout; the reorder also fills in the compensation that layout carries
@@ -426,6 +443,55 @@ public final class StyleNetwork {
         graph.append(try graph.primitive(pd, label), args, label: label)
         return Value(memory: dst.memory, buffer: dst.buffer, md: wantedDst, channels: conv.outChannels, height: outHeight, width: outWidth,
                      nonNegative: sigmoid)
+    }
+
+    /// The shape a convolution's primitive reads: `source`'s, or for a reflect-padded conv that
+    /// shape grown by `kernel / 2` on every side (the primitive itself then pads nothing).
+    private func paddedDims(_ source: Value, _ conv: Layer.Convolution) -> [Int] {
+        guard conv.padding == .reflect else { return source.dims }
+        let pad = conv.kernel / 2
+        return [1, source.channels, source.height + 2 * pad, source.width + 2 * pad]
+    }
+
+    /// `source` mirrored by `pad` pixels on every side (PyTorch's reflect padding: the edge row
+    /// itself is not repeated) in a new buffer of layout `wanted`, the padded shape in the layout
+    /// the convolution asked for. One reorder writes `source` into the buffer's inside, changing
+    /// the layout and, with `attributes`, quantizing on the way, so the inside costs what the
+    /// layout change or quantization cost before; then `4 * pad` small reorders within the
+    /// buffer copy single columns (left and right, inside rows) and then whole rows (top and
+    /// bottom, corners included) from just inside the edge to just outside it.
+    private func mirrored(_ source: Value, by pad: Int, into wanted: dnnl_memory_desc_t,
+                          attributes: dnnl_primitive_attr_t? = nil, label: String) throws -> Value {
+        guard source.height > pad, source.width > pad else {
+            throw NetworkError.tooSmallToMirror(width: width, height: height, convolution: label)
+        }
+        let padded = try graph.activation(wanted, label + " mirrored")
+        var parent = wanted
+        func view(_ dims: [Int], at offsets: [Int]) throws -> (memory: dnnl_memory_t, md: dnnl_memory_desc_t) {
+            var md = dnnl_memory_desc_t()
+            try dnnlCheck(dnnl_memory_desc_init_submemory(&md, &parent, dims.map { Int64($0) }, offsets.map { Int64($0) }),
+                          "dnnl_memory_desc_init_submemory", label + " view")
+            return (try graph.activation(md, buffer: padded.buffer, label + " view"), md)
+        }
+        let c = source.channels, h = source.height, w = source.width
+        let inside = try view(source.dims, at: [0, 0, pad, pad])
+        let fill = try graph.reorderPrimitive(from: source.md, to: inside.md, attributes: attributes, label + " inside")
+        graph.append(fill, [(vs_dnnl_arg_from(), source.memory), (vs_dnnl_arg_to(), inside.memory)], label: label + " inside")
+        func copy(_ dims: [Int], from: [Int], to: [Int], _ part: String) throws {
+            let a = try view(dims, at: from), b = try view(dims, at: to)
+            let reorder = try graph.reorderPrimitive(from: a.md, to: b.md, label + " " + part)
+            graph.append(reorder, [(vs_dnnl_arg_from(), a.memory), (vs_dnnl_arg_to(), b.memory)], label: label + " " + part)
+        }
+        for i in 0..<pad {
+            try copy([1, c, h, 1], from: [0, 0, pad, pad + 1 + i], to: [0, 0, pad, pad - 1 - i], "left edge")
+            try copy([1, c, h, 1], from: [0, 0, pad, pad + w - 2 - i], to: [0, 0, pad, pad + w + i], "right edge")
+        }
+        for i in 0..<pad {
+            try copy([1, c, 1, w + 2 * pad], from: [0, 0, pad + 1 + i, 0], to: [0, 0, pad - 1 - i, 0], "top edge")
+            try copy([1, c, 1, w + 2 * pad], from: [0, 0, pad + h - 2 - i, 0], to: [0, 0, pad + h + i, 0], "bottom edge")
+        }
+        return Value(memory: padded.memory, buffer: padded.buffer, md: wanted, channels: c, height: h + 2 * pad, width: w + 2 * pad,
+                     nonNegative: source.nonNegative)
     }
 
     private func addNorm(_ norm: Layer.Normalization, source: Value, inPlace: Bool) throws -> Value {

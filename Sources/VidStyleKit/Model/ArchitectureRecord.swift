@@ -25,6 +25,8 @@ public struct ArchitectureRecord: Codable, Sendable, Equatable {
         public var kernel: Int?
         public var stride: Int?
         public var bias: Bool?
+        /// "zeros" or "reflect" (format 2); absent means zeros.
+        public var padding: String?
         public var channels: Int?
         public var relu: Bool?
         public var factor: Int?

@@ -3,8 +3,8 @@
 /// The architecture lives in the model file (see `architecture.py`), so the engine builds its
 /// graph from these values and a new architecture needs no Swift change.
 public enum Layer: Sendable, Equatable {
-    /// Convolution with zero padding `kernel / 2`; weights `NAME.weight` [out, in, k, k] and,
-    /// when `hasBias`, `NAME.bias` [out].
+    /// Convolution padding its input by `kernel / 2` on every side (with zeros or by mirroring,
+    /// `padding`); weights `NAME.weight` [out, in, k, k] and, when `hasBias`, `NAME.bias` [out].
     case conv(Convolution)
     /// Conditional instance norm: per-image mean and biased variance over H, W (eps 1e-5), then
     /// the style-blended `NAME.scale` / `NAME.shift` rows, then ReLU if `relu`.
@@ -29,8 +29,19 @@ public enum Layer: Sendable, Equatable {
         public let kernel: Int
         public let stride: Int
         public let hasBias: Bool
+        public var padding: Padding = .zeros
         public var weightName: String { name + ".weight" }
         public var biasName: String { name + ".bias" }
+    }
+
+    /// What a convolution reads beyond its input's edges.
+    public enum Padding: String, Sendable, Equatable {
+        /// Zeros, as the first models were trained: the network sees where its input ends and
+        /// paints streaks there, so frames need a wide mirrored margin (`StyleModel.edgeMargin`).
+        case zeros
+        /// The input mirrored (PyTorch's `reflect`): the edge looks like more picture, so the
+        /// network paints it like the rest and a narrow margin suffices.
+        case reflect
     }
 
     /// The parameters of a `norm` layer.

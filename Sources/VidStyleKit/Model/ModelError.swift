@@ -73,7 +73,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
         case let .badMetadata(path, key, reason):
             text = "model file \(path) is corrupt: metadata \"\(key)\" is invalid (\(reason)); \(Self.remedy)"
         case let .unsupportedFormatVersion(path, version):
-            text = "model file \(path) uses architecture format version \(version) but this vidstyle reads version 1; update vidstyle or re-export the model with matching tools"
+            text = "model file \(path) uses architecture format version \(version) but this vidstyle reads versions \(StyleModel.supportedFormatVersions.lowerBound)...\(StyleModel.supportedFormatVersions.upperBound); update vidstyle or re-export the model with matching tools"
         case let .badArchitecture(path, layer, reason):
             text = "model file \(path) has an invalid architecture at layer \(layer): \(reason); \(Self.remedy)"
         case let .missingTensor(path, tensor):

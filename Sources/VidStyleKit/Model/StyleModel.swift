@@ -13,8 +13,9 @@ public final class StyleModel: Sendable {
     public static let architectureKey = "vidstyle.architecture"
     public static let stylesKey = "vidstyle.styles"
     public static let trainingKey = "vidstyle.training"
-    /// The architecture format version this engine understands.
-    public static let supportedFormatVersion = 1
+    /// The architecture format versions this engine understands: 1, and 2, which adds a conv's
+    /// `padding`.
+    public static let supportedFormatVersions = 1...2
 
     /// The file the model came from.
     public let path: String
@@ -45,6 +46,24 @@ public final class StyleModel: Sendable {
         self.quantization = quantization
     }
 
+    /// Mirrored pixels `FrameStylizer` adds on every side of a frame before the network and
+    /// crops after, so the network's edge artefacts fall outside the picture. Zero padding makes
+    /// the network paint streaks along its input's edges, deepest at the bottom and right (with
+    /// 24 px, step 12373's the-scream left the picture's outer 8 px 8.3 levels of 255 off; with
+    /// 32 px they differ from the same rows painted deep inside a larger image by 2-3 levels, as
+    /// much as the rows inside do). A network whose every convolution mirrors its input has no
+    /// such streaks and needs only a few pixels (docs/performance.md, "A smaller margin"), and
+    /// every pixel of margin is network work thrown away: 32 px cost 30% more work at 640x360.
+    public var edgeMargin: Int {
+        let mirrored = layers.allSatisfy { layer in
+            if case .conv(let conv) = layer { return conv.padding == .reflect }
+            return true
+        }
+        return mirrored ? Self.mirroredNetworkMargin : Self.zeroPaddedNetworkMargin
+    }
+    static let zeroPaddedNetworkMargin = 32
+    static let mirroredNetworkMargin = 8
+
     /// The tensor of that name, if the architecture uses it.
     public func tensor(named name: String) -> Tensor? { tensors[name] }
 
@@ -72,7 +91,7 @@ public final class StyleModel: Sendable {
         } catch {
             throw ModelError.badMetadata(path: path, key: architectureKey, reason: SafetensorsFile.describe(error))
         }
-        guard record.formatVersion == supportedFormatVersion else {
+        guard supportedFormatVersions.contains(record.formatVersion) else {
             throw ModelError.unsupportedFormatVersion(path: path, version: record.formatVersion)
         }
         guard record.inputMultiple >= 1, record.inputMultiple <= 1024 else {
@@ -209,9 +228,15 @@ public final class StyleModel: Sendable {
             let name = try field(record.name, "name")
             let kernel = try positive(record.kernel, "kernel", max: 31)
             guard kernel % 2 == 1 else { throw bad("conv \(name) has even kernel \(kernel); only odd kernels keep the size") }
+            let padding = try record.padding.map { text in
+                guard let padding = Layer.Padding(rawValue: text) else {
+                    throw bad("conv \(name) has padding \"\(text)\"; this engine knows \"zeros\" and \"reflect\"")
+                }
+                return padding
+            } ?? .zeros
             return .conv(.init(name: name, inChannels: try positive(record.in, "in"), outChannels: try positive(record.out, "out"),
                                kernel: kernel, stride: try positive(record.stride, "stride", max: 16),
-                               hasBias: record.bias ?? false))
+                               hasBias: record.bias ?? false, padding: padding))
         case "norm":
             return .norm(.init(name: try field(record.name, "name"), channels: try positive(record.channels, "channels"),
                                relu: try field(record.relu, "relu")))

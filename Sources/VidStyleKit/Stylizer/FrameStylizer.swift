@@ -8,15 +8,9 @@
 public final class FrameStylizer {
     public let width: Int
     public let height: Int
-    /// Mirrored pixels added on every side before the network and cropped after. The network
-    /// (zero padding inside, strided convolutions) paints streaks along its input's edges,
-    /// deepest at the bottom and right, and how deep depends on the weights: ~20 px for the
-    /// step-9196 model, more for the later ones trained on 256 px crops (with 24 px, step
-    /// 12373's the-scream left the picture's outer 8 px 8.3 levels of 255 off). With 32 px they fall
-    /// outside the picture, and its outer rows differ from the same rows painted deep inside a
-    /// larger image by 2-3 levels, as much as the rows inside do. Costs 21% more network work
-    /// at 640x360 than 8 px.
-    public static let margin = 32
+    /// Mirrored pixels added on every side before the network and cropped after
+    /// (`StyleModel.edgeMargin`: wide for a zero-padded network, narrow for a mirroring one).
+    public let margin: Int
     /// The network's input size: the frame's size plus the margins, rounded up to the model's
     /// `inputMultiple`.
     public let paddedWidth: Int
@@ -37,7 +31,7 @@ public final class FrameStylizer {
         self.width = width
         self.height = height
         let multiple = max(1, model.inputMultiple)
-        let margin = FrameStylizer.margin
+        margin = model.edgeMargin
         paddedWidth = (width + 2 * margin + multiple - 1) / multiple * multiple
         paddedHeight = (height + 2 * margin + multiple - 1) / multiple * multiple
         self.settings = settings
@@ -50,7 +44,6 @@ public final class FrameStylizer {
     /// Paints one frame in place. The frame must have this stylizer's size.
     public func stylize(_ frame: VideoFrame) throws {
         precondition(frame.width == width && frame.height == height, "frame size changed mid-stream")
-        let margin = FrameStylizer.margin
         PlanarImage.load(frame, into: network.input, width: paddedWidth, height: paddedHeight, left: margin, top: margin)
         // The flow needs only the inputs, so it is measured before the frame is painted over.
         try smoother.observe(frame)
