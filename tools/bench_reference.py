@@ -3,7 +3,7 @@
 ONNX Runtime in int8 (its own static quantization).
 
   python tools/bench_reference.py MODEL.safetensors WIDTH HEIGHT [--runs N] [--threads 2]
-      [--data data] [--calibration-images 16] [--margin 32]
+      [--data data] [--calibration-images 20] [--margin M]
 
 WIDTH x HEIGHT is the network's input size (vidstyle bench's network=, the frame plus the
 stylizer's margins). Prints
@@ -20,13 +20,12 @@ images grow with the frame size and cost 4 dB at 1080p). Only convolutions are q
 those not the first (three-channel input: ORT's int8 kernel was about twice as slow as its fp32
 one there) nor the last (the output layer); quantizing Add, Resize and DepthToSpace as well cost
 2.5 dB for no clear gain in speed. The calibration images are those of tools/calibrate.py
-(tools/vidstyle_tools/calibration.py): --calibration-images of its 32 training pictures, evenly
-spaced, as frames of WIDTH-2*margin x HEIGHT-2*margin with mirrored margins, each with one style
+(tools/vidstyle_tools/calibration.py): --calibration-images of its 20 training pictures, evenly
+spaced (all of them by default), as frames of WIDTH-2*margin x HEIGHT-2*margin with mirrored margins, each with one style
 in turn. int8_psnr_db compares the int8 output with ORT fp32's on the first calibration image,
 first style. Without the calibration images (tools/fetch_data.sh data) the int8 fields print nan.
 """
 import argparse
-import json
 import math
 import os
 import statistics
@@ -35,28 +34,10 @@ import tempfile
 import time
 
 import torch
-from safetensors import safe_open
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vidstyle_tools.architecture import StyleNet  # noqa: E402
-
-
-def load(path):
-    with safe_open(path, "pt") as f:
-        meta = f.metadata()
-        arch = json.loads(meta["vidstyle.architecture"])
-        styles = json.loads(meta["vidstyle.styles"])
-        net = StyleNet(arch, len(styles))
-        tensors = {k: f.get_tensor(k) for k in f.keys()}
-    with torch.no_grad():
-        for name, conv in net.convs.items():
-            conv.weight.copy_(tensors[f"{name}.weight"])
-            if conv.bias is not None:
-                conv.bias.copy_(tensors[f"{name}.bias"])
-        for name in net.scales:
-            net.scales[name].copy_(tensors[f"{name}.scale"])
-            net.shifts[name].copy_(tensors[f"{name}.shift"])
-    return net.eval(), len(styles)
+from vidstyle_tools.architecture import edge_margin  # noqa: E402
+from vidstyle_tools.export import load_model  # noqa: E402
 
 
 def median_ms(fn, runs):
@@ -128,11 +109,14 @@ def main():
     p.add_argument("--runs", type=int, default=10)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--data", default="data", help="holds content/, the calibration pictures")
-    p.add_argument("--calibration-images", type=int, default=16)
-    p.add_argument("--margin", type=int, default=32, help="FrameStylizer's mirrored margin")
+    p.add_argument("--calibration-images", type=int, help="how many of calibration.py's images (default: all)")
+    p.add_argument("--margin", type=int, help="FrameStylizer's mirrored margin (default: the model's, StyleModel.edgeMargin)")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
-    net, n_styles = load(args.model)
+    net, _, _, styles = load_model(args.model)
+    n_styles = len(styles)
+    if args.margin is None:
+        args.margin = edge_margin(net.arch)
     h, w = (args.height + 3) // 4 * 4, (args.width + 3) // 4 * 4
     x = torch.rand(1, 3, h, w)
     sw = torch.zeros(1, n_styles)

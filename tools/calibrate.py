@@ -28,10 +28,8 @@ some of the crops, and the PSNR per style is printed and stored.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
-import random
 import sys
 
 import numpy as np
@@ -41,59 +39,11 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vidstyle_tools.architecture import StyleNet  # noqa: E402
-from vidstyle_tools.dataset import held_out_names, load_rgb01, photo_names  # noqa: E402
+from vidstyle_tools.architecture import edge_margin  # noqa: E402
+from vidstyle_tools.export import load_model  # noqa: E402
+from vidstyle_tools.calibration import DEFAULT_COUNT, DEFAULT_SEED, frame_crop, padded, training_images  # noqa: E402
 from vidstyle_tools.quantization import (FORMAT_VERSION, METADATA_KEY, choose_range,  # noqa: E402
                                          conv_input_signed, fake_quantized_forward, psnr)
-
-
-def load_model(path: str):
-    with safe_open(path, "pt") as f:
-        metadata = dict(f.metadata())
-        tensors = {k: f.get_tensor(k) for k in f.keys()}
-    arch = json.loads(metadata["vidstyle.architecture"])
-    styles = json.loads(metadata["vidstyle.styles"])
-    net = StyleNet(arch, len(styles))
-    with torch.no_grad():
-        for name, conv in net.convs.items():
-            conv.weight.copy_(tensors[f"{name}.weight"].float())
-            if conv.bias is not None:
-                conv.bias.copy_(tensors[f"{name}.bias"].float())
-        for name in net.scales:
-            net.scales[name].copy_(tensors[f"{name}.scale"].float())
-            net.shifts[name].copy_(tensors[f"{name}.shift"].float())
-    return net.eval(), metadata, tensors, styles
-
-
-def video_crop(img: torch.Tensor, width: int, height: int) -> torch.Tensor:
-    """The picture scaled to cover width x height and centre-cropped to it, like a video frame."""
-    _, h, w = img.shape
-    s = max(width / w, height / h)
-    nh, nw = max(height, round(h * s)), max(width, round(w * s))
-    img = F.interpolate(img[None], size=(nh, nw), mode="bilinear", align_corners=False, antialias=s < 1)[0]
-    y, x = (nh - height) // 2, (nw - width) // 2
-    return img[:, y:y + height, x:x + width].clamp(0, 1)
-
-
-def padded(x: torch.Tensor, margin: int, multiple: int) -> torch.Tensor:
-    """FrameStylizer's input: mirrored margins, the right and bottom grown to the multiple."""
-    _, h, w = x.shape
-    pw = (w + 2 * margin + multiple - 1) // multiple * multiple
-    ph = (h + 2 * margin + multiple - 1) // multiple * multiple
-    if pw == w and ph == h:
-        return x[None]
-    return F.pad(x[None], (margin, pw - w - margin, margin, ph - h - margin), mode="reflect")
-
-
-def training_images(data: str, count: int, seed: int) -> tuple[list[str], str]:
-    folder = os.path.join(data, "content")
-    names = photo_names(os.listdir(folder))
-    held = set(held_out_names(names))
-    train = [n for n in names if n not in held]
-    chosen = sorted(random.Random(seed).sample(train, min(count, len(train))))
-    assert not set(chosen) & held
-    digest = hashlib.sha256("\n".join(chosen).encode()).hexdigest()
-    return [os.path.join(folder, n) for n in chosen], digest
 
 
 def main():
@@ -101,17 +51,18 @@ def main():
     p.add_argument("model")
     p.add_argument("--out", required=True, help="the calibrated model file (may be MODEL itself)")
     p.add_argument("--data", default="data")
-    p.add_argument("--images", type=int, default=20, help="training images to calibrate on (the shipped model: 20)")
+    p.add_argument("--images", type=int, default=DEFAULT_COUNT,
+                   help="training images to calibrate on (tools/vidstyle_tools/calibration.py's choice)")
     p.add_argument("--noise", type=int, default=0,
                    help="calibrate on this many smooth random images instead of --data (test fixtures)")
     p.add_argument("--size", default="640x360", help="crop size before the margins, WIDTHxHEIGHT")
-    p.add_argument("--margin", type=int, default=32, help="mirrored margin per side (FrameStylizer.margin)")
+    p.add_argument("--margin", type=int, help="mirrored margin per side (default: the model's, StyleModel.edgeMargin)")
     p.add_argument("--method", choices=["mse", "percentile"], default="mse")
     p.add_argument("--percentile", type=float, default=99.99)
     p.add_argument("--samples", type=int, default=20000, help="values sampled per conv per forward pass")
     p.add_argument("--keep-fp32", default="", help="comma-separated conv names to leave in fp32")
     p.add_argument("--check-images", type=int, default=6, help="images for the simulated int8 PSNR")
-    p.add_argument("--seed", type=int, default=16)
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED)
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args()
     torch.set_num_threads(args.threads)
@@ -121,6 +72,8 @@ def main():
     net, metadata, tensors, styles = load_model(args.model)
     arch = net.arch
     multiple = int(arch["input_multiple"])
+    if args.margin is None:
+        args.margin = edge_margin(arch)
     keep = {n for n in args.keep_fp32.split(",") if n}
     unknown = keep - set(net.convs.keys())
     if unknown:
@@ -136,7 +89,7 @@ def main():
         source = {"noise_images": args.noise}
     else:
         paths, digest = training_images(args.data, args.images, args.seed)
-        crops = [video_crop(load_rgb01(path, 2 * max(width, height)), width, height) for path in paths]
+        crops = [frame_crop(path, width, height) for path in paths]
         source = {"training_images": len(paths), "image_list_sha256": digest}
     inputs = [padded(c, args.margin, multiple) for c in crops]
 

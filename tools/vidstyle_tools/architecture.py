@@ -78,6 +78,14 @@ def slim_architecture(width: int = 32, blocks: int = 4, padding: str = "zeros") 
             "input_multiple": 4, "layers": layers}
 
 
+def edge_margin(arch: dict) -> int:
+    """The mirrored margin vidstyle's stylizer puts around a frame for this architecture
+    (StyleModel.edgeMargin): 16 px where every convolution mirrors its input, 32 px otherwise,
+    where zero padding paints streaks ~24 px deep along the input's edges."""
+    convs = [layer for layer in arch["layers"] if layer["op"] == "conv"]
+    return 16 if all(layer.get("padding") == "reflect" for layer in convs) else 32
+
+
 class StyleNet(nn.Module):
     """A network built from an architecture record, conditioned on style weights."""
 
@@ -99,14 +107,17 @@ class StyleNet(nn.Module):
                 self.scales[layer["name"]] = nn.Parameter(torch.ones(num_styles, c))
                 self.shifts[layer["name"]] = nn.Parameter(torch.zeros(num_styles, c))
 
-    def forward(self, x: torch.Tensor, style_weights: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, style_weights: torch.Tensor, convolve=None) -> torch.Tensor:
         """x: [N,3,H,W] in 0..1; style_weights: [N, styles], rows summing to 1 (one-hot for a
-        single style, a convex blend for a mix)."""
+        single style, a convex blend for a mix). ``convolve(name, conv, x)``, when given, computes
+        each convolution instead of ``conv(x)`` (tools/vidstyle_tools/quantization.py runs them
+        as the engine does in int8)."""
         saved = []
         for layer in self.arch["layers"]:
             op = layer["op"]
             if op == "conv":
-                x = self.convs[layer["name"]](x)
+                conv = self.convs[layer["name"]]
+                x = conv(x) if convolve is None else convolve(layer["name"], conv, x)
             elif op == "norm":
                 x = F.instance_norm(x, eps=NORM_EPS)  # per image and channel, biased variance
                 scale = style_weights @ self.scales[layer["name"]]

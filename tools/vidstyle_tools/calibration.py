@@ -25,9 +25,8 @@ import torch.nn.functional as F
 
 from .dataset import held_out_names, load_rgb01, photo_names
 
-DEFAULT_COUNT = 32
+DEFAULT_COUNT = 20  # the shipped model's calibration and the benchmark's ORT int8
 DEFAULT_SEED = 16
-MARGIN = 32  # FrameStylizer.margin: mirrored pixels on each side of the frame
 
 
 def training_images(data_dir: str, count: int = DEFAULT_COUNT,
@@ -63,7 +62,7 @@ def video_crop(img: torch.Tensor, width: int, height: int) -> torch.Tensor:
     return img[:, y:y + height, x:x + width].clamp(0, 1)
 
 
-def padded(x: torch.Tensor, margin: int = MARGIN, multiple: int = 4) -> torch.Tensor:
+def padded(x: torch.Tensor, margin: int, multiple: int = 4) -> torch.Tensor:
     """FrameStylizer's network input for a [3,h,w] frame: [1,3,H,W] with mirrored margins."""
     _, h, w = x.shape
     pw = (w + 2 * margin + multiple - 1) // multiple * multiple
@@ -78,8 +77,8 @@ def frame_crop(path: str, width: int, height: int) -> torch.Tensor:
     return video_crop(load_rgb01(path, 2 * max(width, height)), width, height)
 
 
-def calibration_inputs(data_dir: str, width: int, height: int, count: int = DEFAULT_COUNT,
-                       seed: int = DEFAULT_SEED, margin: int = MARGIN, multiple: int = 4,
+def calibration_inputs(data_dir: str, width: int, height: int, margin: int, count: int = DEFAULT_COUNT,
+                       seed: int = DEFAULT_SEED, multiple: int = 4,
                        use: int | None = None) -> tuple[list[torch.Tensor], str]:
     """Network inputs for frames of width x height: ([1,3,H,W] tensors, image_list_sha256).
 

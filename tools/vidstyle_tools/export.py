@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 
+import torch
+from safetensors import safe_open
 from safetensors.torch import save_file
 
 from .architecture import StyleNet, arch_json
@@ -28,6 +30,27 @@ def export_model(net: StyleNet, styles: list[dict], training: dict, path: str) -
     tmp = path + ".tmp"
     save_file(net.tensors(), tmp, metadata=metadata)
     os.replace(tmp, path)
+
+
+def load_model(path: str) -> tuple[StyleNet, dict, dict, list[dict]]:
+    """A model file back as (network in eval mode, metadata, tensors as stored, styles list): the
+    network is built from the file's own architecture record, so tools measure what the engine
+    runs."""
+    with safe_open(path, "pt") as f:
+        metadata = dict(f.metadata())
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    arch = json.loads(metadata["vidstyle.architecture"])
+    styles = json.loads(metadata["vidstyle.styles"])
+    net = StyleNet(arch, len(styles))
+    with torch.no_grad():
+        for name, conv in net.convs.items():
+            conv.weight.copy_(tensors[f"{name}.weight"].float())
+            if conv.bias is not None:
+                conv.bias.copy_(tensors[f"{name}.bias"].float())
+        for name in net.scales:
+            net.scales[name].copy_(tensors[f"{name}.scale"].float())
+            net.shifts[name].copy_(tensors[f"{name}.shift"].float())
+    return net.eval(), metadata, tensors, styles
 
 
 def read_styles_table(path: str) -> list[dict]:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from .architecture import NORM_EPS, StyleNet
+from .architecture import StyleNet
 
 METADATA_KEY = "vidstyle.quantization"
 FORMAT_VERSION = 1
@@ -83,41 +82,20 @@ def fake_quantize_weight(w: torch.Tensor, weight_levels: int) -> torch.Tensor:
 @torch.no_grad()
 def fake_quantized_forward(net: StyleNet, x: torch.Tensor, style_weights: torch.Tensor,
                            ranges: dict[str, float], weight_levels: int = 127) -> torch.Tensor:
-    """StyleNet.forward with the convolutions in `ranges` computed as the engine does in int8."""
+    """StyleNet.forward with the convolutions in `ranges` computed as the engine does in int8:
+    the input rounded to its u8/s8 grid and clipped, the weights to theirs, then the same padding
+    (zeros or mirrored) and convolution in float."""
     signed = conv_input_signed(net.arch)
-    saved = []
-    for layer in net.arch["layers"]:
-        op = layer["op"]
-        if op == "conv":
-            conv = net.convs[layer["name"]]
-            name = layer["name"]
-            if name in ranges:
-                levels = 127 if signed[name] else 255
-                scale = levels / ranges[name]
-                q = torch.clamp(torch.round(x * scale), -levels if signed[name] else 0, levels) / scale
-                x = F.conv2d(q, fake_quantize_weight(conv.weight, weight_levels), conv.bias, conv.stride, conv.padding)
-            else:
-                x = conv(x)
-        elif op == "norm":
-            x = F.instance_norm(x, eps=NORM_EPS)
-            scale = style_weights @ net.scales[layer["name"]]
-            shift = style_weights @ net.shifts[layer["name"]]
-            x = x * scale[:, :, None, None] + shift[:, :, None, None]
-            if layer["relu"]:
-                x = F.relu(x)
-        elif op == "save":
-            saved.append(x)
-        elif op == "add":
-            x = x + saved.pop()
-        elif op == "upsample":
-            x = F.interpolate(x, scale_factor=layer["factor"], mode="nearest")
-        elif op == "pixel_shuffle":
-            x = F.pixel_shuffle(x, layer["factor"])
-        elif op == "sigmoid":
-            x = torch.sigmoid(x)
-        else:
-            raise ValueError(f"unknown op {op}")
-    return x
+
+    def convolve(name: str, conv: torch.nn.Conv2d, x: torch.Tensor) -> torch.Tensor:
+        if name not in ranges:
+            return conv(x)
+        levels = 127 if signed[name] else 255
+        scale = levels / ranges[name]
+        q = torch.clamp(torch.round(x * scale), -levels if signed[name] else 0, levels) / scale
+        return conv._conv_forward(q, fake_quantize_weight(conv.weight, weight_levels), conv.bias)
+
+    return net(x, style_weights, convolve)
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
