@@ -22,7 +22,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let model = try modelOption.load()
         let stylizer = try FrameStylizer(model: model, width: width, height: height,
-                                         settings: StyleSettings(style: .single(style), precision: precisionOption.precision))
+                                         settings: StyleSettings(style: .single(style), precision: precisionOption.precision ?? .auto))
         let frame = VideoFrame(width: width, height: height)
         for y in 0..<height {
             for x in 0..<width * 3 { frame.row(y)[x] = UInt8(truncatingIfNeeded: x &* 7 &+ y &* 13) }

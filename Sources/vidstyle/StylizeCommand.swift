@@ -95,6 +95,7 @@ struct StylizeCommand: AsyncParsableCommand {
             ("input.input_format", inputFormat), ("input.duration", duration.map { "\($0)" }),
             ("stylize.model", modelOption.model), ("stylize.style", style.map(String.init)), ("stylize.mix", mix),
             ("stylize.strength", strength.map { "\($0)" }), ("stylize.preserve_color", preserveColor.map { $0 ? "true" : "false" }),
+            ("stylize.precision", precisionOption.precision?.rawValue),
             ("temporal.smoothing", smoothing.map { "\($0)" }),
             ("encode.container", container), ("encode.codec", codec), ("encode.crf", crf.map(String.init)),
             ("encode.preset", preset), ("encode.pixel_format", pixelFormat),
@@ -146,8 +147,7 @@ struct StylizeCommand: AsyncParsableCommand {
         if verbose { FFmpegLogging.enableWarnings() }
         let resolved = try resolve()
         let (loaded, encoding, output) = (resolved.settings.preset, resolved.settings.encoding, resolved.output)
-        var settings = resolved.settings.styleSettings
-        settings.precision = precisionOption.precision
+        let settings = resolved.settings.styleSettings
         let model = try StyleModel.load(contentsOf: try ModelLocator.locate(explicit: resolved.settings.modelPath))
         try settings.style.validate(styleCount: model.styles.count)
         // Resolved here too, so int8 asked of an uncalibrated model fails before any file is

@@ -64,6 +64,7 @@ import Testing
               mix: "3:0.7,5:0.3"
               strength: 0.7
               preserve_color: true
+              precision: int8
             temporal:
               smoothing: 0.2
             encode:
@@ -84,7 +85,7 @@ import Testing
             "input.live": .boolean(true), "input.scale": .number(0.75), "input.size": .text("320x240"), "input.fps": .number(15),
             "input.input_format": .text("mjpeg"), "input.duration": .number(2.5),
             "stylize.model": .text("/presets/models/x.safetensors"), "stylize.mix": .text("3:0.7,5:0.3"),
-            "stylize.strength": .number(0.7), "stylize.preserve_color": .boolean(true), "temporal.smoothing": .number(0.2),
+            "stylize.strength": .number(0.7), "stylize.preserve_color": .boolean(true), "stylize.precision": .text("int8"), "temporal.smoothing": .number(0.2),
             "encode.container": .text("mkv"), "encode.codec": .text("h265"), "encode.crf": .integer(30),
             "encode.preset": .text("slow"), "encode.pixel_format": .text("yuv444p"), "audio.mode": .text("re-encode"),
             "queues.capacity": .integer(3), "queues.policy": .text("drop-oldest"),
@@ -95,7 +96,7 @@ import Testing
         #expect(settings.encoding == EncodingOptions(codec: .h265, crf: 30, preset: "slow", keepAudio: true,
                                                      reencodeAudio: true, pixelFormat: "yuv444p"))
         #expect(settings.styleSettings == StyleSettings(style: try StyleSelection.parseMix("3:0.7,5:0.3"), strength: 0.7,
-                                                        preserveColor: true, smoothing: 0.2))
+                                                        preserveColor: true, smoothing: 0.2, precision: .int8))
         #expect(settings.duration == 2.5 && settings.isLive && settings.modelPath == "/presets/models/x.safetensors")
         #expect(settings.queueCapacity(live: true) == 3 && settings.queuePolicy(live: true) == .dropOldest)
         #expect(settings.outputPath(for: "clip") == "clip.mkv")
@@ -110,7 +111,7 @@ import Testing
 
     @Test func unknownKeyNamesItsPathPlaceAndNearestKey() {
         let error = decodeError("name: x\nstylize:\n  stlye: 3\n")
-        #expect(error?.description == "p.yaml:3:3: unknown key 'stylize.stlye' (did you mean 'stylize.style'?); valid keys in stylize are model, style, mix, strength, preserve_color")
+        #expect(error?.description == "p.yaml:3:3: unknown key 'stylize.stlye' (did you mean 'stylize.style'?); valid keys in stylize are model, style, mix, strength, preserve_color, precision")
         #expect(decodeError("stylise:\n  style: 1\n")?.description
                     .hasPrefix("p.yaml:1:1: unknown key 'stylise' (did you mean 'stylize'?); valid keys here are name, description, input") == true)
         // A key of the old flat format, or in the wrong section, points to where it lives now.

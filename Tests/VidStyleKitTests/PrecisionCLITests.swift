@@ -46,6 +46,27 @@ import Testing
         #expect(result.stderr.contains("auto") && result.stderr.contains("int8") && result.stderr.contains("fp32"), "\(result.stderr)")
     }
 
+    /// A preset's `stylize.precision` picks the arithmetic; `--precision` on the command line
+    /// wins over it; a bad value in the preset is refused naming the key.
+    @Test func presetPicksThePrecision() throws {
+        let dir = try TestMedia.temporaryFolder()
+        let input = "\(dir)/in.png"
+        try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=48x32", "-frames:v", "1", input])
+        let preset = "\(dir)/fast.yaml"
+        try "stylize:\n  precision: int8\ntemporal:\n  smoothing: 0\n".write(toFile: preset, atomically: true, encoding: .utf8)
+        let fromPreset = try vidstyle([input, "\(dir)/a.png", "--pipeline", preset, "--model", calibrated])
+        #expect(fromPreset.status == 0, "\(fromPreset.stderr)")
+        #expect(fromPreset.stderr.contains(", precision int8\n"), "\(fromPreset.stderr)")
+        let overridden = try vidstyle([input, "\(dir)/b.png", "--pipeline", preset, "--model", calibrated, "--precision", "fp32"])
+        #expect(overridden.status == 0, "\(overridden.stderr)")
+        #expect(overridden.stderr.contains(", precision fp32\n"), "\(overridden.stderr)")
+        let bad = "\(dir)/bad.yaml"
+        try "stylize:\n  precision: int4\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try vidstyle([input, "\(dir)/c.png", "--pipeline", bad, "--model", calibrated])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("stylize.precision") && refused.stderr.contains("int4"), "\(refused.stderr)")
+    }
+
     /// The job summary names the precision that ran.
     @Test func summaryNamesThePrecision() throws {
         let dir = try TestMedia.temporaryFolder()

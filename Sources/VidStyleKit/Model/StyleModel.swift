@@ -62,7 +62,7 @@ public final class StyleModel: Sendable {
         return mirrored ? Self.mirroredNetworkMargin : Self.zeroPaddedNetworkMargin
     }
     static let zeroPaddedNetworkMargin = 32
-    static let mirroredNetworkMargin = 8
+    static let mirroredNetworkMargin = 16
 
     /// The tensor of that name, if the architecture uses it.
     public func tensor(named name: String) -> Tensor? { tensors[name] }

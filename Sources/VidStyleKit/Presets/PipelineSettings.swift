@@ -60,7 +60,8 @@ public struct PipelineSettings: Sendable, Equatable {
         return StyleSettings(style: selection,
                              strength: Float(self["stylize.strength"]?.number ?? Double(defaults.strength)),
                              preserveColor: self["stylize.preserve_color"]?.boolean ?? defaults.preserveColor,
-                             smoothing: Float(self["temporal.smoothing"]?.number ?? Double(defaults.smoothing)))
+                             smoothing: Float(self["temporal.smoothing"]?.number ?? Double(defaults.smoothing)),
+                             precision: self["stylize.precision"]?.text.flatMap(PrecisionChoice.init(rawValue:)) ?? defaults.precision)
     }
 
     /// The codec asked for (`encode.codec`), before the output's container has a say.

@@ -90,6 +90,9 @@ public struct PresetField: Sendable, Equatable, CustomStringConvertible {
         PresetField("stylize", "preserve_color", .boolean, "--preserve-color",
                     "Keep the input's colours; take only the style's luminance.", default: .boolean(false), "false",
                     example: "true"),
+        PresetField("stylize", "precision", .choice(PrecisionChoice.allCases.map(\.rawValue)), "--precision",
+                    "Network arithmetic: int8 (needs a calibrated model; faster), fp32 (the reference), or auto (int8 where the model is calibrated and the CPU has VNNI).",
+                    default: .text("auto"), "auto", example: "int8"),
 
         PresetField("temporal", "smoothing", .number(minimum: 0, maximum: 1, exclusiveMinimum: false), "--smoothing",
                     "Temporal smoothing against flicker, 0 (off) to 1 (strongest).", default: .number(0.6), "0.6",
