@@ -132,31 +132,10 @@ extern "C" int vs_gray_downscale(const uint8_t *rgb, size_t rgb_stride, int widt
     });
 }
 
-namespace {
-
-// Keys' cubic convolution weights for a sample at fraction t in [0, 1) past the second of four
-// taps; A = -0.75 as OpenCV's INTER_CUBIC uses, which keeps edges crisp.
-inline void cubic_weights(float t, float w[4]) {
-    const float A = -0.75f;
-    const float t1 = t + 1, t2 = 1 - t;
-    w[0] = ((A * t1 - 5 * A) * t1 + 8 * A) * t1 - 4 * A;
-    w[1] = ((A + 2) * t - (A + 3)) * t * t + 1;
-    w[2] = ((A + 2) * t2 - (A + 3)) * t2 * t2 + 1;
-    w[3] = 1 - w[0] - w[1] - w[2];
-}
-
-inline int clampi(int v, int lo, int hi) { return v < lo ? lo : (v > hi ? hi : v); }
-
-inline uint8_t to_byte(float v) {
-    v = v < 0 ? 0 : (v > 255 ? 255 : v);
-    return static_cast<uint8_t>(v + 0.5f);
-}
-
-}  // namespace
-
 extern "C" int vs_warp_frame(const float *flow, int flow_width, int flow_height,
                              const uint8_t *prev_rgb, const uint8_t *prev_luma, const uint8_t *luma,
-                             int width, int height, uint8_t *warped_rgb, uint8_t *difference) {
+                             int width, int height, float *full_map, uint8_t *warped_luma,
+                             uint8_t *warped_rgb, uint8_t *difference) {
     return guarded([&] {
         const float sx = static_cast<float>(width) / flow_width, sy = static_cast<float>(height) / flow_height;
         cv::parallel_for_(cv::Range(0, height), [&](const cv::Range &rows) {
@@ -168,9 +147,7 @@ extern "C" int vs_warp_frame(const float *flow, int flow_width, int flow_height,
                 const float wy = fy - fy0;
                 const float *r0 = flow + 2 * static_cast<size_t>(fy0) * flow_width;
                 const float *r1 = flow + 2 * static_cast<size_t>(fy1) * flow_width;
-                uint8_t *out = warped_rgb + 3 * static_cast<size_t>(y) * width;
-                uint8_t *diff = difference + static_cast<size_t>(y) * width;
-                const uint8_t *cur = luma + static_cast<size_t>(y) * width;
+                float *map = full_map + 2 * static_cast<size_t>(y) * width;
                 for (int x = 0; x < width; ++x) {
                     float fx = (x + 0.5f) / sx - 0.5f;
                     fx = fx < 0 ? 0 : (fx > flow_width - 1 ? flow_width - 1 : fx);
@@ -180,44 +157,20 @@ extern "C" int vs_warp_frame(const float *flow, int flow_width, int flow_height,
                                     wy * ((1 - wx) * r1[2 * fx0] + wx * r1[2 * fx1]);
                     const float v = (1 - wy) * ((1 - wx) * r0[2 * fx0 + 1] + wx * r0[2 * fx1 + 1]) +
                                     wy * ((1 - wx) * r1[2 * fx0 + 1] + wx * r1[2 * fx1 + 1]);
-                    const float qx = x + sx * u, qy = y + sy * v;
-                    const float flx = std::floor(qx), fly = std::floor(qy);
-                    const int ix = static_cast<int>(flx), iy = static_cast<int>(fly);
-                    const float tx = qx - flx, ty = qy - fly;
-                    // Bicubic colour.
-                    float wxs[4], wys[4];
-                    cubic_weights(tx, wxs);
-                    cubic_weights(ty, wys);
-                    int cols[4];
-                    for (int i = 0; i < 4; ++i) cols[i] = 3 * clampi(ix - 1 + i, 0, width - 1);
-                    float acc[3] = {0, 0, 0};
-                    for (int j = 0; j < 4; ++j) {
-                        const uint8_t *src = prev_rgb + 3 * static_cast<size_t>(clampi(iy - 1 + j, 0, height - 1)) * width;
-                        float row[3] = {0, 0, 0};
-                        for (int i = 0; i < 4; ++i) {
-                            const uint8_t *p = src + cols[i];
-                            row[0] += wxs[i] * p[0];
-                            row[1] += wxs[i] * p[1];
-                            row[2] += wxs[i] * p[2];
-                        }
-                        acc[0] += wys[j] * row[0];
-                        acc[1] += wys[j] * row[1];
-                        acc[2] += wys[j] * row[2];
-                    }
-                    out[3 * x] = to_byte(acc[0]);
-                    out[3 * x + 1] = to_byte(acc[1]);
-                    out[3 * x + 2] = to_byte(acc[2]);
-                    // Bilinear luma, for the change along the flow.
-                    const int lx0 = clampi(ix, 0, width - 1), lx1 = clampi(ix + 1, 0, width - 1);
-                    const int ly0 = clampi(iy, 0, height - 1), ly1 = clampi(iy + 1, 0, height - 1);
-                    const uint8_t *a = prev_luma + static_cast<size_t>(ly0) * width;
-                    const uint8_t *b = prev_luma + static_cast<size_t>(ly1) * width;
-                    const float l = (1 - ty) * ((1 - tx) * a[lx0] + tx * a[lx1]) + ty * ((1 - tx) * b[lx0] + tx * b[lx1]);
-                    const float d = cur[x] - l;
-                    diff[x] = to_byte(d < 0 ? -d : d);
+                    map[2 * x] = x + sx * u;
+                    map[2 * x + 1] = y + sy * v;
                 }
             }
         });
+        const cv::Mat map(height, width, CV_32FC2, full_map);
+        const cv::Mat previous(height, width, CV_8UC3, const_cast<uint8_t *>(prev_rgb));
+        cv::Mat warped(height, width, CV_8UC3, warped_rgb);
+        cv::remap(previous, warped, map, cv::noArray(), cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+        const cv::Mat previousLuma(height, width, CV_8UC1, const_cast<uint8_t *>(prev_luma));
+        cv::Mat warpedLuma(height, width, CV_8UC1, warped_luma);
+        cv::remap(previousLuma, warpedLuma, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+        cv::Mat change(height, width, CV_8UC1, difference);
+        cv::absdiff(cv::Mat(height, width, CV_8UC1, const_cast<uint8_t *>(luma)), warpedLuma, change);
     });
 }
 

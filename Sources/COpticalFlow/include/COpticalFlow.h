@@ -64,17 +64,21 @@ int vs_remap(const void *src, size_t src_stride, void *dst, size_t dst_stride, i
 int vs_gray_downscale(const uint8_t *rgb, size_t rgb_stride, int width, int height, uint8_t *luma,
                       uint8_t *scratch, uint8_t *dst, int dst_width, int dst_height, double blur_sigma);
 
-/// Warps the previous frame into the current one along a small flow field, in one pass over
-/// the width x height frame (two threads): with s = width / flow_width (and the same for the
-/// height), each pixel p samples the previous frame at q = p + s·F(p/s), F read bilinearly.
-///   warped_rgb(p) = prev_rgb(q), bicubic (Keys, A = -0.75, as cv::INTER_CUBIC): repeated
+/// Warps the previous frame into the current one along a small flow field: with
+/// s = width / flow_width (and the same for the height), each pixel p samples the previous
+/// frame at q = p + s·F(p/s), F read bilinearly. The sampling positions are written into
+/// `full_map` (width x height interleaved x, y floats) and OpenCV's vectorized cv::remap reads
+/// them (positions to 1/32 px), which costs a fifth of a per-pixel scalar loop:
+///   warped_rgb(p) = prev_rgb(q), bicubic (cv::INTER_CUBIC, Keys with A = -0.75): repeated
 ///                   warping with bilinear sampling would blur a little more every frame;
-///   difference(p) = |luma(p) − prev_luma(q)| with bilinear sampling: how much the input
-///                   changed along the flow.
+///   difference(p) = |luma(p) − prev_luma(q)| with bilinear sampling (the warped luma goes
+///                   through `warped_luma`, width x height): how much the input changed along
+///                   the flow.
 /// Pictures have tight rows; samples outside the frame repeat its edge pixels.
 int vs_warp_frame(const float *flow, int flow_width, int flow_height,
                   const uint8_t *prev_rgb, const uint8_t *prev_luma, const uint8_t *luma,
-                  int width, int height, uint8_t *warped_rgb, uint8_t *difference);
+                  int width, int height, float *full_map, uint8_t *warped_luma,
+                  uint8_t *warped_rgb, uint8_t *difference);
 
 /// Blends the warped previous output into the painted `frame` (packed RGB rows frame_stride
 /// bytes apart) and copies the result into `previous_rgb` (tight rows) for the next frame.

@@ -16,13 +16,14 @@ enum ImageRemap {
 
     /// Warps the previous frame (`previousRGB`, tight rows, and its luma) into the current one
     /// along the small `flow`: bicubic colour into `warpedRGB`, and |luma − warped previous
-    /// luma| into `difference` (see `vs_warp_frame`).
+    /// luma| into `difference`, via the full-size sampling `map` and `warpedLuma` (see `vs_warp_frame`).
     static func warpFrame(flow: UnsafePointer<Float>, flowWidth: Int, flowHeight: Int,
                           previousRGB: UnsafePointer<UInt8>, previousLuma: UnsafePointer<UInt8>, luma: UnsafePointer<UInt8>,
-                          width: Int, height: Int, into warpedRGB: UnsafeMutablePointer<UInt8>,
+                          width: Int, height: Int, map: UnsafeMutablePointer<Float>, warpedLuma: UnsafeMutablePointer<UInt8>,
+                          into warpedRGB: UnsafeMutablePointer<UInt8>,
                           difference: UnsafeMutablePointer<UInt8>) throws(OpticalFlowError) {
         try check(vs_warp_frame(flow, Int32(flowWidth), Int32(flowHeight), previousRGB, previousLuma, luma,
-                                Int32(width), Int32(height), warpedRGB, difference), "warping the previous output")
+                                Int32(width), Int32(height), map, warpedLuma, warpedRGB, difference), "warping the previous output")
     }
 
     /// Blends `warped` into the painted `frame` by `amount` · min(mask, photometric weight of

@@ -42,6 +42,9 @@ final class SmoothingBuffers {
     let changeScratch: PixelBuffer<UInt8>
     let change: PixelBuffer<UInt8>
     /// The last output (tight RGB rows) and it warped into the current frame.
+    /// Full-size sampling positions (x, y per pixel) and the warped previous luma, for the warp.
+    let fullMap: PixelBuffer<Float>
+    let warpedLuma: PixelBuffer<UInt8>
     let previousOutput: PixelBuffer<UInt8>
     let warpedOutput: PixelBuffer<UInt8>
 
@@ -70,6 +73,8 @@ final class SmoothingBuffers {
         erodeScratch = PixelBuffer(count: small, repeating: 0)
         eroded = PixelBuffer(count: small, repeating: 0)
         fullMask = PixelBuffer(count: full, repeating: 0)
+        fullMap = PixelBuffer(count: 2 * full, repeating: 0)
+        warpedLuma = PixelBuffer(count: full, repeating: 0)
         previousOutput = PixelBuffer(count: 3 * full, repeating: 0)
         warpedOutput = PixelBuffer(count: 3 * full, repeating: 0)
     }
@@ -85,6 +90,7 @@ final class SmoothingBuffers {
         [UnsafeRawPointer(change.pointer), UnsafeRawPointer(smallScratch.pointer), UnsafeRawPointer(backward.pointer), UnsafeRawPointer(forward.pointer),
          UnsafeRawPointer(forwardAtSource.pointer), UnsafeRawPointer(flowMap.pointer), UnsafeRawPointer(warpedGray.pointer),
          UnsafeRawPointer(mask.pointer), UnsafeRawPointer(eroded.pointer), UnsafeRawPointer(fullMask.pointer),
-         UnsafeRawPointer(changeScratch.pointer), UnsafeRawPointer(previousOutput.pointer), UnsafeRawPointer(warpedOutput.pointer)]
+         UnsafeRawPointer(changeScratch.pointer), UnsafeRawPointer(previousOutput.pointer), UnsafeRawPointer(warpedOutput.pointer),
+         UnsafeRawPointer(fullMap.pointer), UnsafeRawPointer(warpedLuma.pointer)]
     }
 }

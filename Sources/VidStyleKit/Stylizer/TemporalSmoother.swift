@@ -135,7 +135,7 @@ public final class TemporalSmoother {
         try ImageRemap.warpFrame(flow: b.backward.pointer, flowWidth: fw, flowHeight: fh,
                                  previousRGB: b.previousOutput.pointer, previousLuma: b.previousLuma.pointer,
                                  luma: b.currentLuma.pointer, width: b.width, height: b.height,
-                                 into: b.warpedOutput.pointer, difference: b.changeScratch.pointer)
+                                 map: b.fullMap.pointer, warpedLuma: b.warpedLuma.pointer, into: b.warpedOutput.pointer, difference: b.changeScratch.pointer)
         try ImageRemap.boxBlur(b.changeScratch.pointer, into: b.change.pointer, width: b.width, height: b.height,
                                window: Self.changeWindow)
         blendPending = true
