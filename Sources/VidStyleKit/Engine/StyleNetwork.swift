@@ -270,7 +270,8 @@ public final class StyleNetwork {
         let k = conv.kernel, s = conv.stride, pad = k / 2
         let outHeight = (source.height + 2 * pad - k) / s + 1
         let outWidth = (source.width + 2 * pad - k) / s + 1
-        let mirror = conv.padding == .reflect
+        // A 1x1 convolution reads no border: nothing to mirror, no copy.
+        let mirror = conv.padding == .reflect && pad > 0
         var srcMD = try memoryDescriptor(paddedDims(source, conv), dnnl_format_tag_any)
         var weightsMD = try memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_format_tag_any)
         var biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
@@ -355,7 +356,8 @@ public final class StyleNetwork {
         let k = conv.kernel, s = conv.stride, pad = k / 2
         let outHeight = (source.height + 2 * pad - k) / s + 1
         let outWidth = (source.width + 2 * pad - k) / s + 1
-        let mirror = conv.padding == .reflect
+        // A 1x1 convolution reads no border: nothing to mirror, no copy.
+        let mirror = conv.padding == .reflect && pad > 0
         let signed = !source.nonNegative
         let inputScale = (signed ? 127 : 255) / inputRange
 
@@ -448,8 +450,8 @@ public final class StyleNetwork {
     /// The shape a convolution's primitive reads: `source`'s, or for a reflect-padded conv that
     /// shape grown by `kernel / 2` on every side (the primitive itself then pads nothing).
     private func paddedDims(_ source: Value, _ conv: Layer.Convolution) -> [Int] {
-        guard conv.padding == .reflect else { return source.dims }
         let pad = conv.kernel / 2
+        guard conv.padding == .reflect, pad > 0 else { return source.dims }
         return [1, source.channels, source.height + 2 * pad, source.width + 2 * pad]
     }
 
