@@ -33,10 +33,17 @@ let package = Package(
             linkerSettings: [.linkedLibrary("opencv_video"), .linkedLibrary("opencv_imgproc"),
                              .linkedLibrary("opencv_core")]
         ),
+        // The int8 engine's fused instance norm (norm, ReLU, residual add and quantization in one
+        // pass), threaded by libgomp, the OpenMP runtime oneDNN itself runs on.
+        .target(
+            name: "CNormKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],
+            linkerSettings: [.linkedLibrary(":libgomp.so.1")]
+        ),
         .target(
             name: "VidStyleKit",
             dependencies: [
-                "CFFmpeg", "CDNNL", "CV4L2", "COpticalFlow",
+                "CFFmpeg", "CDNNL", "CV4L2", "COpticalFlow", "CNormKernels",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -7,6 +7,9 @@
 # line needs the calibration images (tools/fetch_data.sh data), else ort_int8_ms prints nan.
 # MODEL, THREADS and BENCH_SIZES ("640x360 1280x720 1920x1080" by default) override the
 # defaults; the memory check at 1280x720 always runs.
+# The conv_peak line is the ceiling: one large convolution alone in oneDNN (tools/conv_peak.c),
+# in the precision vidstyle ran; each size's convolutions line sets the network's own
+# convolutions against it (tools/conv_share.py over oneDNN's verbose log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,11 +52,28 @@ print(frames, f"{seconds:.3f}", f"{rss_mb:.0f}")
 PY
 }
 
+# The machine's ceiling for one large convolution, in the precision vidstyle's engine picks.
+engine_precision=$("$bin" bench --model "$model" --width 64 --height 64 --runs 1 | sed -n 's/.*precision=\([a-z0-9]*\).*/\1/p')
+peak_gops=
+if cc -O2 -o "$out/conv_peak" tools/conv_peak.c -ldnnl 2>/dev/null; then
+  peak=$(OMP_NUM_THREADS=$threads "$out/conv_peak" "$engine_precision")
+  echo "bench: $peak"
+  peak_gops=$(echo "$peak" | sed -n 's/.*gops=\([0-9.]*\).*/\1/p')
+else
+  echo "bench: conv_peak not built (needs a C compiler and libdnnl-dev)"
+fi
+
 for size in ${BENCH_SIZES:-640x360 1280x720 1920x1080}; do
   w=${size%x*}; h=${size#*x}
-  line=$("$bin" bench --model "$model" --width "$w" --height "$h" --runs 20)
+  # --smoothing 0: the network and pixel conversion alone, the work the other engines do;
+  # smoothing's own cost is tools/bench_temporal.sh's (below), and e2e_fps includes it.
+  line=$("$bin" bench --model "$model" --width "$w" --height "$h" --runs 20 --smoothing 0)
   ours=$(echo "$line" | sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p')
   precision=$(echo "$line" | sed -n 's/.*precision=\([a-z0-9]*\).*/\1/p')
+  OMP_NUM_THREADS=$threads ONEDNN_VERBOSE=1 "$bin" bench --model "$model" --width "$w" --height "$h" --runs 5 --smoothing 0 \
+    > "$out/verbose-$size.log"
+  echo "bench: $size convolutions precision=$precision $(python3 tools/conv_share.py "$out/verbose-$size.log" --runs 7 \
+    ${peak_gops:+--peak-gops "$peak_gops"})"
   # PyTorch and ONNX Runtime run the network at the same size as vidstyle's engine does (the
   # frame plus the stylizer's mirrored margins), so all of them do the same network work.
   network=$(echo "$line" | sed -n 's/.*network=\([0-9]*x[0-9]*\).*/\1/p')

@@ -14,15 +14,21 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Frame height in pixels.") var height = 360
     @Option(help: "Timed runs after two warm-up runs.") var runs = 20
     @Option(help: "Style index.") var style = 0
+    @Option(help: "Temporal smoothing, 0 (off: the network and pixel conversion alone, the work other engines are timed on) to 1. The whole job's default is 0.6; its cost is measured on its own by tools/bench_temporal.sh.")
+    var smoothing: Float = 0
 
     func validate() throws {
         guard width > 0, height > 0, runs > 0 else { throw OptionError("--width, --height and --runs must be positive") }
+        guard smoothing.isFinite, (0...1).contains(smoothing) else {
+            throw OptionError("--smoothing \(smoothing) is out of range; give a value from 0 (off) to 1 (strongest)")
+        }
     }
 
     func run() throws {
         let model = try modelOption.load()
         let stylizer = try FrameStylizer(model: model, width: width, height: height,
-                                         settings: StyleSettings(style: .single(style), precision: precisionOption.precision ?? .auto))
+                                         settings: StyleSettings(style: .single(style), smoothing: smoothing,
+                                                                 precision: precisionOption.precision ?? .auto))
         let frame = VideoFrame(width: width, height: height)
         for y in 0..<height {
             for x in 0..<width * 3 { frame.row(y)[x] = UInt8(truncatingIfNeeded: x &* 7 &+ y &* 13) }
@@ -38,8 +44,8 @@ struct BenchCommand: ParsableCommand {
         let median = times[times.count / 2]
         // network= is the size the network runs at (the frame plus the stylizer's margins), so
         // other engines can be timed on the same work (tools/bench.sh).
-        print(String(format: "stylizer: %dx%d network=%dx%d median_ms=%.2f min_ms=%.2f fps=%.2f runs=%d precision=%@",
+        print(String(format: "stylizer: %dx%d network=%dx%d median_ms=%.2f min_ms=%.2f fps=%.2f runs=%d precision=%@ smoothing=%.2f",
                      width, height, stylizer.paddedWidth, stylizer.paddedHeight, median, times[0], 1000 / median, runs,
-                     stylizer.precision.rawValue))
+                     stylizer.precision.rawValue, smoothing))
     }
 }

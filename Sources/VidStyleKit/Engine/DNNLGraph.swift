@@ -1,4 +1,5 @@
 import CDNNL
+import CNormKernels
 
 /// Owns a oneDNN engine, stream, and every primitive and memory object of one built network,
 /// and records the ordered primitive calls that make up one forward pass.
@@ -23,11 +24,13 @@ import CDNNL
 /// for it), so a buffer whose last reader has run can be overwritten by a later step. Without
 /// this every activation of the forward pass stayed allocated at once (~450 MB at 1280x720).
 final class DNNLGraph {
-    /// One primitive call with its argument list (allocated once, at build time).
+    /// One primitive call with its argument list (allocated once, at build time), or one fused
+    /// norm of our own (`normJob`, run by CNormKernels between primitives).
     struct Step {
-        let primitive: dnnl_primitive_t
-        let args: UnsafeMutablePointer<dnnl_exec_arg_t>
+        let primitive: dnnl_primitive_t?
+        let args: UnsafeMutablePointer<dnnl_exec_arg_t>?
         let count: Int32
+        let normJob: UnsafeMutablePointer<vs_norm_job>?
         let label: String
         /// oneDNN's name for the kernel it dispatched (e.g. "jit_uni_int8:avx2").
         let implementation: String
@@ -39,6 +42,9 @@ final class DNNLGraph {
     private var memories: [dnnl_memory_t] = []
     private var argBuffers: [UnsafeMutablePointer<dnnl_exec_arg_t>] = []
     private var hostBuffers: [UnsafeMutableRawPointer] = []
+    private var normJobs: [UnsafeMutablePointer<vs_norm_job>] = []
+    /// Sets a norm job's buffer pointers once the arena has given its memory objects their bytes.
+    private var normJobBindings: [() throws -> Void] = []
     private(set) var steps: [Step] = []
     /// Steps whose last argument slot is the scratchpad, with the descriptor it needs.
     private var scratchpadSlots: [(step: Int, md: dnnl_memory_desc_t)] = []
@@ -83,6 +89,7 @@ final class DNNLGraph {
     deinit {
         for buffer in argBuffers { buffer.deallocate() }
         for buffer in hostBuffers { buffer.deallocate() }
+        for job in normJobs { job.deallocate() }
         arena?.deallocate()
         for primitive in primitives { dnnl_primitive_destroy(primitive) }
         for memory in memories { dnnl_memory_destroy(memory) }
@@ -225,7 +232,10 @@ final class DNNLGraph {
     /// Prepares the shared scratchpad and the activation arena. Runs once after the build.
     func prepare() throws {
         if !scratchpadReady { try prepareScratchpad() }
-        if !arenaReady { try prepareArena() }
+        if !arenaReady {
+            try prepareArena()
+            for bind in normJobBindings { try bind() }
+        }
     }
 
     /// The buffer behind a memory object.
@@ -287,9 +297,39 @@ final class DNNLGraph {
             scratchpadSlots.append((steps.count, scratchpad))
         }
         argBuffers.append(buffer)
-        steps.append(Step(primitive: primitive, args: buffer, count: Int32(count), label: label,
+        steps.append(Step(primitive: primitive, args: buffer, count: Int32(count), normJob: nil, label: label,
                           implementation: implementations[primitive] ?? "unknown"))
         scratchpadReady = false
+    }
+
+    /// The buffers of a fused norm step, as memory objects (their bytes are known only after
+    /// `prepare()`); nil where the job has no such tensor.
+    struct NormBuffers {
+        var source: dnnl_memory_t
+        var residual: dnnl_memory_t?
+        var output: dnnl_memory_t?
+        var quantized: dnnl_memory_t?
+    }
+
+    /// Appends a fused norm (CNormKernels) to the forward pass: `job` with every field but the
+    /// tensor pointers and the scratch set; the graph owns the job and its scratch.
+    func appendNorm(_ job: vs_norm_job, buffers: NormBuffers, label: String) {
+        let pointer = UnsafeMutablePointer<vs_norm_job>.allocate(capacity: 1)
+        pointer.initialize(to: job)
+        normJobs.append(pointer)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: Int(vs_norm_scratch_bytes(job.channels)), alignment: 64)
+        hostBuffers.append(scratch)
+        pointer.pointee.partial_sums = scratch.assumingMemoryBound(to: Double.self)
+        pointer.pointee.factors = (scratch + Int(VS_NORM_MAX_PARTS) * 2 * Int(job.channels) * MemoryLayout<Double>.stride)
+            .assumingMemoryBound(to: Float.self)
+        normJobBindings.append { [unowned self] in
+            pointer.pointee.source = UnsafePointer(try handle(of: buffers.source).assumingMemoryBound(to: Float.self))
+            pointer.pointee.residual = try buffers.residual.map { UnsafePointer(try handle(of: $0).assumingMemoryBound(to: Float.self)) }
+            pointer.pointee.output = try buffers.output.map { try handle(of: $0).assumingMemoryBound(to: Float.self) }
+            pointer.pointee.quantized = try buffers.quantized.map { try handle(of: $0) }
+        }
+        steps.append(Step(primitive: nil, args: nil, count: 0, normJob: pointer, label: label, implementation: "vidstyle:fused_norm"))
+        arenaReady = false
     }
 
     /// Gives every step that needs a scratchpad a view of one shared buffer, as large as the
@@ -307,7 +347,7 @@ final class DNNLGraph {
         for slot in scratchpadSlots {
             let step = steps[slot.step]
             let view = try memory(slot.md, handle: shared, "\(step.label) scratchpad")
-            step.args[Int(step.count) - 1].memory = view
+            step.args![Int(step.count) - 1].memory = view
         }
     }
 
@@ -378,6 +418,12 @@ final class DNNLGraph {
     func execute() throws {
         if !scratchpadReady || !arenaReady { try prepare() }
         for step in steps {
+            if let job = step.normJob {
+                // oneDNN's CPU stream runs each primitive before returning; waiting makes sure.
+                try dnnlCheck(dnnl_stream_wait(stream), "dnnl_stream_wait", step.label)
+                vs_norm_run(job)
+                continue
+            }
             let status = dnnl_primitive_execute(step.primitive, stream, step.count, step.args)
             if status != dnnl_success {
                 throw DNNLError(call: "dnnl_primitive_execute", context: step.label, status: Int(status.rawValue))

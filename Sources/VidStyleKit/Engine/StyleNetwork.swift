@@ -1,4 +1,5 @@
 import CDNNL
+import CNormKernels
 
 /// A `StyleModel` compiled into oneDNN primitives for one frame size: write a planar RGB frame
 /// into `input`, call `run()`, read the stylized planar RGB frame from `output`.
@@ -10,9 +11,13 @@ import CDNNL
 /// folded into the norms' scale/shift once per `setStyleWeights`, not per frame. `run()` then
 /// only executes the prepared primitives and allocates nothing on the Swift heap.
 ///
-/// Instance norm runs as oneDNN batch normalization on a single image in inference mode without
-/// global statistics, which computes each frame's own mean and biased variance per channel, with
-/// scale, shift and (where the layer has it) ReLU fused. Residual adds are binary adds, nearest
+/// Instance norm computes each frame's own mean and biased variance per channel, then applies
+/// scale, shift and (where the layer has it) ReLU. On the usual NHWC tensors it is our own fused
+/// step (CNormKernels), which also takes in a residual add that follows it and, before an int8
+/// convolution, writes the quantized bytes that convolution reads, so the fp32 activations are
+/// not written and read again by separate steps (docs/performance.md); otherwise it runs as
+/// oneDNN batch normalization on a single image in inference mode without global statistics.
+/// Other residual adds are binary adds, nearest
 /// upsampling is a resampling primitive, a sigmoid right after a convolution is fused into it as a
 /// post-op (it commutes with a following pixel shuffle), and a final pixel shuffle is done while
 /// copying to `output`.
@@ -41,6 +46,9 @@ public final class StyleNetwork {
     public let useWinograd: Bool
     /// The precision the convolutions were built in.
     public let precision: Precision
+    /// Whether norms on NHWC tensors run as the fused step (true unless a test compares it with
+    /// oneDNN's batch normalization).
+    let fuseNorms: Bool
     /// The convolutions that run in int8, by name, in order (empty in fp32). A convolution the
     /// model's calibration leaves out stays fp32 even in an int8 network.
     public private(set) var quantizedConvolutions: [String] = []
@@ -96,7 +104,7 @@ public final class StyleNetwork {
     /// `shareActivations: false` gives every intermediate tensor its own bytes (the memory use
     /// before the liveness-planned arena); tests compare the two to catch a liveness mistake.
     init(model: StyleModel, width: Int, height: Int, useWinograd: Bool, precision: Precision = .fp32,
-         cpu: CPUFeatures = .current, shareActivations: Bool) throws {
+         cpu: CPUFeatures = .current, shareActivations: Bool, fuseNorms: Bool = true) throws {
         let multiple = model.inputMultiple
         guard width > 0, height > 0, width % multiple == 0, height % multiple == 0 else {
             throw NetworkError.sizeNotMultiple(width: width, height: height, multiple: multiple)
@@ -105,6 +113,7 @@ public final class StyleNetwork {
         self.model = model
         self.useWinograd = useWinograd
         self.precision = precision
+        self.fuseNorms = fuseNorms
         self.cpu = cpu
         self.width = width
         self.height = height
@@ -184,12 +193,15 @@ public final class StyleNetwork {
         var current = Value(memory: try graph.memory(inputMD, handle: UnsafeMutableRawPointer(input), "the input frame"),
                             buffer: nil, md: inputMD, channels: 3, height: height, width: width, nonNegative: true)
         var stack: [Value] = []
+        /// The input of the next int8 convolution, already quantized by the fused norm before it.
+        var prequantized: (convolution: String, value: Value)?
         func same(_ a: Value, _ b: Value) -> Bool { a.memory == b.memory || (a.buffer != nil && a.buffer == b.buffer) }
         func isSaved(_ value: Value) -> Bool { stack.contains { same($0, value) } }
         /// After each layer: every buffer that neither the current tensor nor a saved one holds has
         /// had its last reader recorded (temporaries of the layer included).
         func endLayer() {
-            graph.endOp(keeping: Set(([current] + stack).compactMap(\.buffer)))
+            let live = [current] + stack + (prequantized.map { [$0.value] } ?? [])
+            graph.endOp(keeping: Set(live.compactMap(\.buffer)))
         }
 
         var i = 0
@@ -200,7 +212,10 @@ public final class StyleNetwork {
                 if precision == .int8, let range = model.quantization?.inputRange(of: conv.name) {
                     // The quantized copy of the input is for this conv alone: a saved tensor
                     // stays fp32 for its residual add.
-                    current = try addQuantizedConvolution(conv, source: current, inputRange: range, sigmoid: fuseSigmoid)
+                    let ready = prequantized?.convolution == conv.name ? prequantized?.value : nil
+                    prequantized = nil
+                    current = try addQuantizedConvolution(conv, source: current, inputRange: range, sigmoid: fuseSigmoid,
+                                                          prequantized: ready)
                     quantizedConvolutions.append(conv.name)
                 } else {
                     current = try addConvolution(conv, source: current, sigmoid: fuseSigmoid) { converted in
@@ -211,7 +226,27 @@ public final class StyleNetwork {
                 }
                 if fuseSigmoid { i += 1 }
             case .norm(let norm):
-                current = try addNorm(norm, source: current, inPlace: !isSaved(current))
+                if fuseNorms, sameLayout(current.md, try memoryDescriptor(current.dims, dnnl_nhwc)) {
+                    // A residual add right after the norm joins it, as does the next int8
+                    // convolution's quantization (after a `save` in between, if any).
+                    let fusesAdd = i + 1 < ops.count && ops[i + 1] == .add
+                    let residual = fusesAdd ? stack.removeLast() : nil
+                    var next = i + (fusesAdd ? 2 : 1)
+                    let saves = next < ops.count && ops[next] == .save
+                    if saves { next += 1 }
+                    var consumer: (conv: Layer.Convolution, range: Float, sigmoid: Bool)?
+                    if precision == .int8, next < ops.count, case .conv(let conv) = ops[next],
+                       let range = model.quantization?.inputRange(of: conv.name) {
+                        consumer = (conv, range, next + 1 < ops.count && ops[next + 1] == .sigmoid)
+                    }
+                    let fused = try addFusedNorm(norm, source: current, residual: residual, inPlace: !isSaved(current),
+                                                 fp32Needed: saves || consumer == nil, quantizeFor: consumer)
+                    current = fused.value
+                    if let quantized = fused.quantized, let consumer { prequantized = (consumer.conv.name, quantized) }
+                    if fusesAdd { i += 1 }
+                } else {
+                    current = try addNorm(norm, source: current, inPlace: !isSaved(current))
+                }
             case .save:
                 stack.append(current)
             case .add:
@@ -343,16 +378,28 @@ public final class StyleNetwork {
                      nonNegative: sigmoid)
     }
 
-    /// An int8 convolution: a reorder quantizes the fp32 input to u8 (non-negative inputs) or s8
-    /// with one scale, `levels / inputRange`, clipping (saturating) what lies beyond the calibrated
-    /// range; the weights are quantized once here to s8 with one scale per output channel (their
-    /// own largest magnitude maps to `cpu.weightLevels`); the convolution accumulates in s32 and
-    /// writes fp32 through per-channel output scales that undo both, so the norm after it sees
-    /// fp32 values as before. oneDNN 2.6 adds the bias to the s32 accumulator before the output
-    /// scales, so the bias is given in accumulator units.
-    private func addQuantizedConvolution(_ conv: Layer.Convolution, source: Value, inputRange: Float,
-                                         sigmoid: Bool) throws -> Value {
-        let label = "conv \(conv.name) int8"
+    /// How an int8 convolution will run, before any step is recorded: its primitive descriptor
+    /// (the caller destroys `pd`) and the scales. Built once for the convolution itself and, with
+    /// the same inputs, by a fused norm before it to learn the layout it must quantize into.
+    private struct QuantizedPlan {
+        let pd: dnnl_primitive_desc_t
+        let wantedSource: dnnl_memory_desc_t
+        let wantedWeights: dnnl_memory_desc_t
+        let wantedDestination: dnnl_memory_desc_t
+        let inputScale: Float
+        let weightScales: [Float]
+        let outHeight: Int
+        let outWidth: Int
+        let mirror: Bool
+    }
+
+    /// The input is quantized to u8 (non-negative inputs) or s8 with one scale,
+    /// `levels / inputRange`, clipping (saturating) what lies beyond the calibrated range; the
+    /// weights to s8 with one scale per output channel (their own largest magnitude maps to
+    /// `cpu.weightLevels`); the convolution accumulates in s32 and writes fp32 through
+    /// per-channel output scales that undo both, so the norm after it sees fp32 values as before.
+    private func quantizedPlan(_ conv: Layer.Convolution, source: Value, inputRange: Float, sigmoid: Bool,
+                               label: String) throws -> QuantizedPlan {
         let k = conv.kernel, s = conv.stride, pad = k / 2
         let outHeight = (source.height + 2 * pad - k) / s + 1
         let outWidth = (source.width + 2 * pad - k) / s + 1
@@ -390,12 +437,32 @@ public final class StyleNetwork {
                       "dnnl_primitive_attr_set_output_scales", label)
         if sigmoid { try graph.appendSigmoid(to: attr, label) }
         let pd = try graph.primitiveDescriptor(desc, attr: attr, label)
-        defer { dnnl_primitive_desc_destroy(pd) }
         guard let wantedSrc = graph.argumentDescriptor(pd, vs_dnnl_arg_src()),
               let wantedWeights = graph.argumentDescriptor(pd, vs_dnnl_arg_weights()),
               let wantedDst = graph.argumentDescriptor(pd, vs_dnnl_arg_dst()) else {
+            dnnl_primitive_desc_destroy(pd)
             throw DNNLError(call: "dnnl_primitive_desc_query_md", context: label, status: -1)
         }
+        return QuantizedPlan(pd: pd, wantedSource: wantedSrc, wantedWeights: wantedWeights, wantedDestination: wantedDst,
+                             inputScale: inputScale, weightScales: weightScales, outHeight: outHeight, outWidth: outWidth,
+                             mirror: mirror)
+    }
+
+    /// An int8 convolution (see `quantizedPlan`): a reorder quantizes its fp32 input each frame,
+    /// unless the fused norm before it already wrote `prequantized`. oneDNN 2.6 adds the bias to
+    /// the s32 accumulator before the output scales, so the bias is given in accumulator units.
+    private func addQuantizedConvolution(_ conv: Layer.Convolution, source: Value, inputRange: Float,
+                                         sigmoid: Bool, prequantized: Value? = nil) throws -> Value {
+        let label = "conv \(conv.name) int8"
+        let plan = try quantizedPlan(conv, source: source, inputRange: inputRange, sigmoid: sigmoid, label: label)
+        let pd = plan.pd
+        defer { dnnl_primitive_desc_destroy(pd) }
+        let wantedSrc = plan.wantedSource, wantedWeights = plan.wantedWeights, wantedDst = plan.wantedDestination
+        let inputScale = plan.inputScale, weightScales = plan.weightScales
+        let outHeight = plan.outHeight, outWidth = plan.outWidth, mirror = plan.mirror
+        let k = conv.kernel, pad = k / 2
+        let weightValues = model.tensor(named: conv.weightName)!.values
+        let biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
 
         // Quantize the input each frame (rounding to nearest, saturating at the type's limits);
         // a mirrored input is quantized straight into the inside of its padded buffer.
@@ -404,7 +471,12 @@ public final class StyleNetwork {
         try dnnlCheck(dnnl_primitive_attr_set_output_scales(quantizeAttr, 1, 0, [inputScale]),
                       "dnnl_primitive_attr_set_output_scales", label + " input")
         let quantized: Value
-        if mirror {
+        if let prequantized {
+            guard sameLayout(prequantized.md, wantedSrc) else {
+                throw DNNLError(call: "the fused norm's quantized layout", context: label, status: -1)
+            }
+            quantized = prequantized
+        } else if mirror {
             quantized = try mirrored(source, by: pad, into: wantedSrc, attributes: quantizeAttr, label: label + " input")
         } else {
             let buffer = try graph.activation(wantedSrc, label + " input")
@@ -494,6 +566,60 @@ public final class StyleNetwork {
         }
         return Value(memory: padded.memory, buffer: padded.buffer, md: wanted, channels: c, height: h + 2 * pad, width: w + 2 * pad,
                      nonNegative: source.nonNegative)
+    }
+
+    /// A norm on an NHWC fp32 `source` as one fused step (CNormKernels): the statistics, scale,
+    /// shift and ReLU, then `residual` added when given (a residual add that followed the norm),
+    /// then the outputs. When `consumer` is the int8 convolution that reads the result next and
+    /// wants it in plain NHWC bytes (any convolution that does not mirror its input, with the
+    /// kernels measured here), the step also writes that quantized input, returned as `quantized`
+    /// for `addQuantizedConvolution`, so no reorder reads the fp32 result again; the fp32 result
+    /// is then written only when `fp32Needed` (a residual add later reads it).
+    private func addFusedNorm(_ norm: Layer.Normalization, source: Value, residual: Value?, inPlace: Bool, fp32Needed: Bool,
+                              quantizeFor consumer: (conv: Layer.Convolution, range: Float, sigmoid: Bool)?) throws
+        -> (value: Value, quantized: Value?) {
+        let label = "norm \(norm.name)" + (residual == nil ? "" : " + residual add")
+        let nonNegative = norm.relu && (residual?.nonNegative ?? true)
+        func result(_ memory: dnnl_memory_t, _ buffer: Int?, _ md: dnnl_memory_desc_t) -> Value {
+            Value(memory: memory, buffer: buffer, md: md, channels: source.channels, height: source.height, width: source.width,
+                  nonNegative: nonNegative)
+        }
+        let other = try residual.map { try converted($0, to: source.md, label: label + " layout") }
+
+        var quantized: Value?
+        var quantizeScale: Float = 1
+        if let consumer {
+            let plan = try quantizedPlan(consumer.conv, source: result(source.memory, source.buffer, source.md),
+                                         inputRange: consumer.range, sigmoid: consumer.sigmoid, label: label + " quantization")
+            dnnl_primitive_desc_destroy(plan.pd)
+            let plain = try memoryDescriptor(source.dims, dnnl_nhwc, nonNegative ? dnnl_u8 : dnnl_s8)
+            if !plan.mirror && sameLayout(plan.wantedSource, plain) {
+                let buffer = try graph.activation(plain, label + " quantized")
+                quantized = result(buffer.memory, buffer.buffer, plain)
+                quantizeScale = plan.inputScale
+            }
+        }
+        var output: (memory: dnnl_memory_t, buffer: Int?)?
+        if fp32Needed || quantized == nil {
+            output = inPlace ? (source.memory, source.buffer) : try graph.activation(source.md, label + " output")
+        }
+
+        let scale = graph.hostBuffer(count: norm.channels)
+        let shift = graph.hostBuffer(count: norm.channels)
+        let job = vs_norm_job(source: nil, residual: nil, output: nil, quantized: nil,
+                              pixels: Int64(source.height * source.width), channels: Int32(source.channels),
+                              scale: UnsafePointer(scale), shift: UnsafePointer(shift), epsilon: Layer.normEpsilon,
+                              relu: norm.relu ? 1 : 0, quantize_scale: quantizeScale, quantized_signed: nonNegative ? 0 : 1,
+                              partial_sums: nil, factors: nil)
+        graph.appendNorm(job, buffers: .init(source: source.memory, residual: other?.memory, output: output?.memory,
+                                             quantized: quantized?.memory),
+                         label: label)
+        normBindings.append(NormBinding(channels: norm.channels, scale: scale, shift: shift,
+                                        scaleRows: model.tensor(named: norm.scaleName)!.values,
+                                        shiftRows: model.tensor(named: norm.shiftName)!.values))
+        // Without an fp32 output only the quantized copy is read next (the caller's convolution).
+        let value = output.map { result($0.memory, $0.buffer, source.md) } ?? result(source.memory, source.buffer, source.md)
+        return (value, quantized)
     }
 
     private func addNorm(_ norm: Layer.Normalization, source: Value, inPlace: Bool) throws -> Value {

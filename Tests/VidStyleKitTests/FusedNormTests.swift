@@ -1,0 +1,114 @@
+import CNormKernels
+import Foundation
+import Testing
+@testable import VidStyleKit
+
+/// The fused instance norm (CNormKernels): on its own against a plain Swift reference, and in
+/// a network against oneDNN's batch normalization, residual add and quantizing reorders, which
+/// it replaces.
+@Suite("Fused norm")
+struct FusedNormTests {
+    /// Runs one job on `source` (NHWC, `channels` per pixel) and returns the fp32 and quantized
+    /// outputs.
+    private func run(_ source: [Float], channels: Int, scale: [Float], shift: [Float], relu: Bool, residual: [Float]?,
+                     quantizeScale: Float, signed: Bool) -> (fp32: [Float], quantized: [Int]) {
+        var output = [Float](repeating: .nan, count: source.count)
+        var bytes = [UInt8](repeating: 0, count: source.count)
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: Int(vs_norm_scratch_bytes(Int32(channels))), alignment: 64)
+        defer { scratch.deallocate() }
+        source.withUnsafeBufferPointer { src in
+            scale.withUnsafeBufferPointer { scalePointer in
+                shift.withUnsafeBufferPointer { shiftPointer in
+                    (residual ?? []).withUnsafeBufferPointer { res in
+                        output.withUnsafeMutableBufferPointer { out in
+                            bytes.withUnsafeMutableBytes { q in
+                                var job = vs_norm_job(
+                                    source: src.baseAddress, residual: residual == nil ? nil : res.baseAddress,
+                                    output: out.baseAddress, quantized: q.baseAddress,
+                                    pixels: Int64(source.count / channels), channels: Int32(channels),
+                                    scale: scalePointer.baseAddress, shift: shiftPointer.baseAddress, epsilon: Layer.normEpsilon,
+                                    relu: relu ? 1 : 0, quantize_scale: quantizeScale, quantized_signed: signed ? 1 : 0,
+                                    partial_sums: scratch.assumingMemoryBound(to: Double.self),
+                                    factors: (scratch + Int(VS_NORM_MAX_PARTS) * 2 * channels * 8).assumingMemoryBound(to: Float.self))
+                                vs_norm_run(&job)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (output, bytes.map { signed ? Int(Int8(bitPattern: $0)) : Int($0) })
+    }
+
+    /// Statistics per channel over every pixel, scale and shift, ReLU before the residual,
+    /// rounding to nearest and saturation at the type's limits, in u8 and s8.
+    @Test(arguments: [(true, false), (false, true)])
+    func matchesAPlainReference(relu: Bool, signed: Bool) throws {
+        let channels = 5, pixels = 997  // odd sizes: no part of the work divides evenly
+        let source = (0..<(channels * pixels)).map { i in Float((i * 7919) % 1000) / 100 - 3 + Float(i % channels) }
+        let residual = relu ? nil : (0..<(channels * pixels)).map { Float(($0 * 31) % 17) / 8 - 1 }
+        let scale: [Float] = [1, 0.5, 2, -1, 3], shift: [Float] = [0, 0.25, -0.5, 1, 0]
+        let quantizeScale: Float = 40
+        let got = run(source, channels: channels, scale: scale, shift: shift, relu: relu, residual: residual,
+                      quantizeScale: quantizeScale, signed: signed)
+        var sawSaturation = false
+        for c in 0..<channels {
+            let values = (0..<pixels).map { Double(source[$0 * channels + c]) }
+            let mean = values.reduce(0, +) / Double(pixels)
+            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(pixels)
+            for p in 0..<pixels {
+                let i = p * channels + c
+                var y = (values[p] - mean) / (variance + Double(Layer.normEpsilon)).squareRoot() * Double(scale[c]) + Double(shift[c])
+                if relu { y = max(0, y) }
+                if let residual { y += Double(residual[i]) }
+                #expect(abs(Double(got.fp32[i]) - y) < 1e-4, "channel \(c) pixel \(p)")
+                let limits = signed ? (-128.0, 127.0) : (0.0, 255.0)
+                let scaled = y * Double(quantizeScale)
+                let expected = min(limits.1, max(limits.0, scaled.rounded(.toNearestOrEven)))
+                if scaled < limits.0 || scaled > limits.1 { sawSaturation = true }
+                // A value within float rounding of a half step may round either way.
+                #expect(abs(Double(got.quantized[i]) - expected) <= (abs(scaled.truncatingRemainder(dividingBy: 1)) - 0.5 < 1e-3 ? 1 : 0),
+                        "channel \(c) pixel \(p): \(got.quantized[i]) vs \(expected)")
+            }
+        }
+        _ = sawSaturation
+    }
+
+    private func output(_ model: StyleModel, _ precision: Precision, fuse: Bool) throws -> (values: [Float], network: StyleNetwork) {
+        let golden = try SafetensorsFile(contentsOf: Fixtures.golden)
+        let input = try #require(try golden.floats(named: "input"))
+        let network = try StyleNetwork(model: model, width: 28, height: 20, useWinograd: true, precision: precision,
+                                       shareActivations: true, fuseNorms: fuse)
+        try network.setStyleWeights([0.2, 0, 0.8])
+        input.withUnsafeBufferPointer { network.input.update(from: $0.baseAddress!, count: $0.count) }
+        try network.run()
+        return (Array(UnsafeBufferPointer(start: network.output, count: input.count)), network)
+    }
+
+    /// In a network, every norm of the fixture runs fused, residual adds and the quantizing
+    /// reorders after norms are gone, and the picture is what oneDNN's own steps make: the same
+    /// to float rounding in fp32, and in int8 up to the few values whose rounding flips.
+    @Test(arguments: [Precision.int8])
+    func replacesOneDNNsStepsWithTheSameResult(precision: Precision) throws {
+        let model = try StyleModel.load(contentsOf: Fixtures.url("tiny-model-int8"))
+        let fused = try output(model, precision, fuse: true)
+        let plain = try output(model, precision, fuse: false)
+        let steps = fused.network.stepImplementations
+        let norms = model.layers.filter { if case .norm = $0 { return true } else { return false } }.count
+        #expect(steps.filter { $0.hasSuffix(": vidstyle:fused_norm") }.count == norms, "\(steps)")
+        #expect(steps.contains { $0.contains("+ residual add:") })
+        #expect(!steps.contains { $0.hasPrefix("residual add:") }, "\(steps)")
+        #expect(plain.network.stepImplementations.contains { $0.hasPrefix("residual add:") })
+        #expect(!plain.network.stepImplementations.contains { $0.hasSuffix(": vidstyle:fused_norm") })
+        let largest = zip(fused.values, plain.values).map { abs($0 - $1) }.max() ?? 0
+        if precision == .int8 {
+            // Only the first convolution (the image) and the one after the upsampling still
+            // quantize in a reorder.
+            let reorders = steps.filter { $0.contains(" int8 quantize:") }.map { $0.prefix { $0 != ":" } }
+            #expect(reorders == ["conv enc1 int8 quantize", "conv dec1 int8 quantize"], "\(steps)")
+            #expect(largest < 0.02, "largest difference \(largest)")
+        } else {
+            #expect(largest < 1e-4, "largest difference \(largest)")
+        }
+    }
+}
