@@ -44,8 +44,8 @@ struct BenchCommand: ParsableCommand {
         let median = times[times.count / 2]
         // network= is the size the network runs at (the frame plus the stylizer's margins), so
         // other engines can be timed on the same work (tools/bench.sh).
-        print(String(format: "stylizer: %dx%d network=%dx%d median_ms=%.2f min_ms=%.2f fps=%.2f runs=%d precision=%@ smoothing=%.2f",
+        print(String(format: "stylizer: %dx%d network=%dx%d median_ms=%.2f min_ms=%.2f fps=%.2f runs=%d smoothing=%.2f precision=%@",
                      width, height, stylizer.paddedWidth, stylizer.paddedHeight, median, times[0], 1000 / median, runs,
-                     stylizer.precision.rawValue, smoothing))
+                     smoothing, stylizer.precision.rawValue))
     }
 }
