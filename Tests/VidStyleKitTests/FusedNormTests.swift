@@ -48,7 +48,7 @@ struct FusedNormTests {
         let source = (0..<(channels * pixels)).map { i in Float((i * 7919) % 1000) / 100 - 3 + Float(i % channels) }
         let residual = relu ? nil : (0..<(channels * pixels)).map { Float(($0 * 31) % 17) / 8 - 1 }
         let scale: [Float] = [1, 0.5, 2, -1, 3], shift: [Float] = [0, 0.25, -0.5, 1, 0]
-        let quantizeScale: Float = 40
+        let quantizeScale: Float = 60
         let got = run(source, channels: channels, scale: scale, shift: shift, relu: relu, residual: residual,
                       quantizeScale: quantizeScale, signed: signed)
         var sawSaturation = false
@@ -71,35 +71,35 @@ struct FusedNormTests {
                         "channel \(c) pixel \(p): \(got.quantized[i]) vs \(expected)")
             }
         }
-        _ = sawSaturation
+        #expect(sawSaturation, "the test data should reach the saturation limits")
     }
 
     private func output(_ model: StyleModel, _ precision: Precision, fuse: Bool) throws -> (values: [Float], network: StyleNetwork) {
-        let golden = try SafetensorsFile(contentsOf: Fixtures.golden)
-        let input = try #require(try golden.floats(named: "input"))
-        let network = try StyleNetwork(model: model, width: 28, height: 20, useWinograd: true, precision: precision,
-                                       shareActivations: true, fuseNorms: fuse)
-        try network.setStyleWeights([0.2, 0, 0.8])
-        input.withUnsafeBufferPointer { network.input.update(from: $0.baseAddress!, count: $0.count) }
-        try network.run()
-        return (Array(UnsafeBufferPointer(start: network.output, count: input.count)), network)
+        try GoldenNetworkRun.output(model, precision, fuseNorms: fuse)
     }
 
-    /// In a network, every norm of the fixture runs fused, residual adds and the quantizing
-    /// reorders after norms are gone, and the picture is what oneDNN's own steps make: the same
-    /// to float rounding in fp32, and in int8 up to the few values whose rounding flips.
-    @Test(arguments: [Precision.int8])
+    /// In an int8 network every norm of the fixture runs fused, residual adds and the quantizing
+    /// reorders after norms are gone; in fp32 the norms whose convolution writes NHWC run fused
+    /// (at this size oneDNN's fp32 kernels pick a blocked layout for some). Either way the
+    /// picture is what oneDNN's own steps make: the same to float rounding in fp32, and in int8
+    /// up to the few values whose rounding flips.
+    @Test(arguments: [Precision.fp32, .int8])
     func replacesOneDNNsStepsWithTheSameResult(precision: Precision) throws {
         let model = try StyleModel.load(contentsOf: Fixtures.url("tiny-model-int8"))
         let fused = try output(model, precision, fuse: true)
         let plain = try output(model, precision, fuse: false)
         let steps = fused.network.stepImplementations
         let norms = model.layers.filter { if case .norm = $0 { return true } else { return false } }.count
-        #expect(steps.filter { $0.hasSuffix(": vidstyle:fused_norm") }.count == norms, "\(steps)")
-        #expect(steps.contains { $0.contains("+ residual add:") })
-        #expect(!steps.contains { $0.hasPrefix("residual add:") }, "\(steps)")
-        #expect(plain.network.stepImplementations.contains { $0.hasPrefix("residual add:") })
+        let fusedCount = steps.filter { $0.hasSuffix(": vidstyle:fused_norm") }.count
         #expect(!plain.network.stepImplementations.contains { $0.hasSuffix(": vidstyle:fused_norm") })
+        if precision == .int8 {
+            #expect(fusedCount == norms, "\(steps)")
+            #expect(steps.contains { $0.contains("+ residual add:") })
+            #expect(!steps.contains { $0.hasPrefix("residual add:") }, "\(steps)")
+            #expect(plain.network.stepImplementations.contains { $0.hasPrefix("residual add:") })
+        } else {
+            #expect(fusedCount > 0, "\(steps)")
+        }
         let largest = zip(fused.values, plain.values).map { abs($0 - $1) }.max() ?? 0
         if precision == .int8 {
             // Only the first convolution (the image) and the one after the upsampling still

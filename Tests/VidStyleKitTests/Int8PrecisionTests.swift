@@ -13,14 +13,7 @@ struct Int8PrecisionTests {
     /// The golden input through a network of that precision, with the golden style blend.
     private func output(_ model: StyleModel, _ precision: Precision, cpu: CPUFeatures = .current,
                         shareActivations: Bool = true) throws -> (values: [Float], network: StyleNetwork) {
-        let golden = try SafetensorsFile(contentsOf: Fixtures.golden)
-        let input = try #require(try golden.floats(named: "input"))
-        let network = try StyleNetwork(model: model, width: 28, height: 20, useWinograd: true, precision: precision,
-                                       cpu: cpu, shareActivations: shareActivations)
-        try network.setStyleWeights([0.2, 0, 0.8])
-        input.withUnsafeBufferPointer { network.input.update(from: $0.baseAddress!, count: $0.count) }
-        try network.run()
-        return (Array(UnsafeBufferPointer(start: network.output, count: input.count)), network)
+        try GoldenNetworkRun.output(model, precision, cpu: cpu, shareActivations: shareActivations)
     }
 
     private func psnr(_ a: [Float], _ b: [Float]) -> Double {
