@@ -97,6 +97,55 @@ VS_CLONES void vs_norm_apply_part(const vs_norm_job *job, int64_t begin, int64_t
     }
 }
 
+/// The depth-to-space result for source rows [row_begin, row_end) (see `depth_to_space`): each
+/// source pixel of every phase plane, normalized per channel, goes to its place in its f x f
+/// output block.
+VS_CLONES void vs_norm_apply_shuffled_rows(const vs_norm_job *job, int64_t row_begin, int64_t row_end) {
+    const int32_t channels = job->channels, f = job->depth_to_space;
+    const int64_t width = job->source_width, out_width = width * f;
+    const float *a = job->factors, *b = job->factors + channels;
+    const float q = job->quantize_scale;
+    float y[channels];
+    for (int64_t row = row_begin; row < row_end; row++) {
+        for (int64_t x = 0; x < width; x++) {
+            const int64_t plane = job->pixels * channels;
+            const float *pixel = job->source + (row * width + x) * channels;
+            for (int32_t i = 0; i < f; i++) {
+                for (int32_t j = 0; j < f; j++) {
+                    const float *source = pixel + (i * f + j) * plane;
+                    const int64_t at = ((row * f + i) * out_width + x * f + j) * channels;
+                    for (int32_t c = 0; c < channels; c++) y[c] = source[c] * a[c] + b[c];
+                    if (job->relu)
+                        for (int32_t c = 0; c < channels; c++) y[c] = y[c] > 0 ? y[c] : 0;
+                    if (job->output) {
+                        float *out = job->output + at;
+                        for (int32_t c = 0; c < channels; c++) out[c] = y[c];
+                    }
+                    if (job->quantized && job->quantized_signed) {
+                        int8_t *out = (int8_t *)job->quantized + at;
+                        for (int32_t c = 0; c < channels; c++) {
+                            float v = y[c] * q;
+                            v = v < -128 ? -128 : (v > 127 ? 127 : v);
+                            out[c] = (int8_t)(int32_t)rintf(v);
+                        }
+                    } else if (job->quantized) {
+                        uint8_t *out = (uint8_t *)job->quantized + at;
+                        for (int32_t c = 0; c < channels; c++) {
+                            float v = y[c] * q;
+                            v = v < 0 ? 0 : (v > 255 ? 255 : v);
+                            out[c] = (uint8_t)(int32_t)rintf(v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+static int32_t phases_of(const vs_norm_job *job) {
+    return job->depth_to_space > 1 ? job->depth_to_space * job->depth_to_space : 1;
+}
+
 static int parts_here(void) {
     int threads = omp_get_num_threads();
     return threads < VS_NORM_MAX_PARTS ? threads : VS_NORM_MAX_PARTS;
@@ -109,7 +158,8 @@ static void statistics_thread(void *data) {
     if (part == 0) context->parts = parts;
     if (part >= parts) return;
     int64_t begin, end;
-    part_range(job->pixels, part, parts, &begin, &end);
+    // Phase planes follow each other: their statistics are those of one tensor f·f times as long.
+    part_range(job->pixels * phases_of(job), part, parts, &begin, &end);
     vs_norm_sum_part(job->source, begin, end, job->channels, job->partial_sums + (int64_t)part * 2 * job->channels);
 }
 
@@ -117,6 +167,11 @@ static void apply_thread(void *data) {
     const vs_norm_job *job = data;
     int parts = omp_get_num_threads(), part = omp_get_thread_num();
     int64_t begin, end;
+    if (job->depth_to_space > 1) {
+        part_range(job->pixels / job->source_width, part, parts, &begin, &end);
+        vs_norm_apply_shuffled_rows(job, begin, end);
+        return;
+    }
     part_range(job->pixels, part, parts, &begin, &end);
     vs_norm_apply_part(job, begin, end);
 }
@@ -125,7 +180,7 @@ void vs_norm_run(const vs_norm_job *job) {
     pass context = {job, 1};
     GOMP_parallel(statistics_thread, &context, 0, 0);
     const int32_t channels = job->channels;
-    const double count = (double)job->pixels;
+    const double count = (double)job->pixels * phases_of(job);
     for (int32_t c = 0; c < channels; c++) {
         double sum = 0, squares = 0;
         for (int part = 0; part < context.parts; part++) {

@@ -16,6 +16,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Style index.") var style = 0
     @Option(help: "Temporal smoothing, 0 (off: the network and pixel conversion alone, the work other engines are timed on) to 1. The whole job's default is 0.6; its cost is measured on its own by tools/bench_temporal.sh.")
     var smoothing: Float = 0
+    @Flag(help: "Also time the network's steps one by one (each waits for the last) and print a line per step.")
+    var steps = false
 
     func validate() throws {
         guard width > 0, height > 0, runs > 0 else { throw OptionError("--width, --height and --runs must be positive") }
@@ -47,5 +49,11 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "stylizer: %dx%d network=%dx%d median_ms=%.2f min_ms=%.2f fps=%.2f runs=%d smoothing=%.2f precision=%@",
                      width, height, stylizer.paddedWidth, stylizer.paddedHeight, median, times[0], 1000 / median, runs,
                      smoothing, stylizer.precision.rawValue))
+        guard steps else { return }
+        let timings = try stylizer.timeNetworkSteps(runs: runs)
+        for timing in timings {
+            print(String(format: "step: %7.3f ms  %@ (%@)", timing.milliseconds, timing.label, timing.implementation))
+        }
+        print(String(format: "steps: total_ms=%.2f count=%d", timings.reduce(0) { $0 + $1.milliseconds }, timings.count))
     }
 }

@@ -33,7 +33,9 @@ struct Int8PrecisionTests {
         #expect(int8.network.precision == .int8)
         let steps = int8.network.stepImplementations
         for name in Self.allConvolutions {
-            let conv = try #require(steps.first { $0.hasPrefix("conv \(name) int8:") }, "\(steps)")
+            // dec1 follows the upsampling: it runs as the first of its four phase convolutions.
+            let conv = try #require(steps.first { $0.hasPrefix("conv \(name) int8:") || $0.hasPrefix("conv \(name) phase 0 int8:") },
+                                    "\(steps)")
             #expect(conv.contains("int8"), "\(conv)")
             let index = try #require(steps.firstIndex(of: conv))
             let before = steps[index - 1]

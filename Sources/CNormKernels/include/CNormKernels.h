@@ -40,9 +40,18 @@ typedef struct {
     /// Quantized value = round(result * quantize_scale), saturated to the type's range.
     float quantize_scale;
     int32_t quantized_signed;
-    /// Scratch: VS_NORM_MAX_PARTS * 2 * channels doubles (partial sums) and 2 * channels floats.
+    /// Scratch: `vs_norm_scratch_bytes(channels)`: VS_NORM_MAX_PARTS * 2 * channels doubles, then
+    /// 2 * channels floats.
     double *partial_sums;
     float *factors;
+    /// 1, or a factor f > 1 when the source is a convolution split into phases: f·f planes one
+    /// after another, each `pixels` rows of `channels` floats at 1/f of the output's size
+    /// (`source_width` per row), plane i·f + j holding output pixel offset (i, j) of each f x f
+    /// block. The statistics then span every plane, and the outputs are written at full size
+    /// (f·f·pixels rows of `channels`), so the upsampling before a convolution costs no separate
+    /// step (docs/architecture.md, "Upsampling"). `residual` must be NULL.
+    int32_t depth_to_space;
+    int64_t source_width;
 } vs_norm_job;
 
 /// Runs the job on the OpenMP threads oneDNN uses (the same libgomp pool, so the two never

@@ -1,3 +1,4 @@
+import Foundation
 import CDNNL
 import CNormKernels
 
@@ -67,7 +68,7 @@ final class DNNLGraph {
     /// activation its own bytes (the pre-arena memory use), which tests compare against.
     let shareActivations: Bool
     private var lifetimes: [Lifetime] = []
-    private var activationBindings: [(memory: dnnl_memory_t, buffer: Int)] = []
+    private var activationBindings: [(memory: dnnl_memory_t, buffer: Int, byteOffset: Int)] = []
     private var arenaOffsets: [Int] = []
     private var arena: UnsafeMutableRawPointer?
     private var arenaReady = false
@@ -128,16 +129,18 @@ final class DNNLGraph {
     }
 
     /// A memory object of layout `md` over activation buffer `buffer` (a view when the buffer
-    /// already has one). Its data handle is set by `prepare()`.
-    func activation(_ md: dnnl_memory_desc_t, buffer: Int, _ context: @autoclosure () -> String) throws -> dnnl_memory_t {
+    /// already has one), starting `byteOffset` bytes into it (a part of the buffer, such as one
+    /// phase plane of a `PhaseSplitConvolution`). Its data handle is set by `prepare()`.
+    func activation(_ md: dnnl_memory_desc_t, buffer: Int, byteOffset: Int = 0,
+                    _ context: @autoclosure () -> String) throws -> dnnl_memory_t {
         var md = md
         var memory: dnnl_memory_t?
         try dnnlCheck(dnnl_memory_create(&memory, &md, engine, vs_dnnl_memory_none()), "dnnl_memory_create", context())
         guard let memory else { throw DNNLError(call: "dnnl_memory_create", context: context(), status: -1) }
         memories.append(memory)
-        lifetimes[buffer].bytes = max(lifetimes[buffer].bytes, byteSize(md))
+        lifetimes[buffer].bytes = max(lifetimes[buffer].bytes, byteOffset + byteSize(md))
         if hasPadding(md) { lifetimes[buffer].exclusive = true }
-        activationBindings.append((memory, buffer))
+        activationBindings.append((memory, buffer, byteOffset))
         arenaReady = false
         return memory
     }
@@ -210,7 +213,7 @@ final class DNNLGraph {
         // Zeroed once, so padded layouts start (and, being exclusive, stay) zero-padded.
         base.initializeMemory(as: UInt8.self, repeating: 0, count: total)
         for binding in activationBindings {
-            try dnnlCheck(dnnl_memory_set_data_handle(binding.memory, base + offsets[binding.buffer]),
+            try dnnlCheck(dnnl_memory_set_data_handle(binding.memory, base + offsets[binding.buffer] + binding.byteOffset),
                           "dnnl_memory_set_data_handle", "an activation buffer")
         }
     }
@@ -317,10 +320,11 @@ final class DNNLGraph {
         let pointer = UnsafeMutablePointer<vs_norm_job>.allocate(capacity: 1)
         pointer.initialize(to: job)
         normJobs.append(pointer)
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: Int(vs_norm_scratch_bytes(job.channels)), alignment: 64)
+        let summedChannels = job.channels
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: Int(vs_norm_scratch_bytes(summedChannels)), alignment: 64)
         hostBuffers.append(scratch)
         pointer.pointee.partial_sums = scratch.assumingMemoryBound(to: Double.self)
-        pointer.pointee.factors = (scratch + Int(VS_NORM_MAX_PARTS) * 2 * Int(job.channels) * MemoryLayout<Double>.stride)
+        pointer.pointee.factors = (scratch + Int(VS_NORM_MAX_PARTS) * 2 * Int(summedChannels) * MemoryLayout<Double>.stride)
             .assumingMemoryBound(to: Float.self)
         normJobBindings.append { [unowned self] in
             pointer.pointee.source = UnsafePointer(try handle(of: buffers.source).assumingMemoryBound(to: Float.self))
@@ -430,6 +434,28 @@ final class DNNLGraph {
             }
         }
         try dnnlCheck(dnnl_stream_wait(stream), "dnnl_stream_wait", "the forward pass")
+    }
+
+    /// Runs every step like `execute()`, waiting after each, and adds each step's wall-clock
+    /// milliseconds to `milliseconds[step]`: where a forward pass spends its time, for
+    /// `vidstyle bench --steps`, not for the per-frame path.
+    func executeTimingSteps(into milliseconds: inout [Double]) throws {
+        if !scratchpadReady || !arenaReady { try prepare() }
+        if milliseconds.count != steps.count { milliseconds = [Double](repeating: 0, count: steps.count) }
+        try dnnlCheck(dnnl_stream_wait(stream), "dnnl_stream_wait", "before timing")
+        for (index, step) in steps.enumerated() {
+            let start = DispatchTime.now().uptimeNanoseconds
+            if let job = step.normJob {
+                vs_norm_run(job)
+            } else {
+                let status = dnnl_primitive_execute(step.primitive, stream, step.count, step.args)
+                if status != dnnl_success {
+                    throw DNNLError(call: "dnnl_primitive_execute", context: step.label, status: Int(status.rawValue))
+                }
+                try dnnlCheck(dnnl_stream_wait(stream), "dnnl_stream_wait", step.label)
+            }
+            milliseconds[index] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        }
     }
 }
 

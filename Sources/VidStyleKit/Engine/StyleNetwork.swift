@@ -1,3 +1,4 @@
+import Foundation
 import CDNNL
 import CNormKernels
 
@@ -73,6 +74,71 @@ public final class StyleNetwork {
         let shift: UnsafeMutablePointer<Float>
         let scaleRows: [Float]
         let shiftRows: [Float]
+    }
+
+    /// A convolution and the weights it runs with: the file's, or one phase of a
+    /// `PhaseSplitConvolution` (its own zero padding, writing into its plane of a buffer the
+    /// phases share).
+    private struct PreparedConvolution {
+        let layer: Layer.Convolution
+        let weights: [Float]
+        let bias: [Float]?
+        var padding: ConvolutionPadding?
+        var destination: (buffer: Int, byteOffset: Int, md: dnnl_memory_desc_t)?
+        /// Step labels name it so: the layer's name, and which phase for a phase split.
+        var label: String { "conv \(layer.name)" + (phase.map { " phase \($0)" } ?? "") }
+        var phase: Int?
+    }
+
+    private func fromFile(_ conv: Layer.Convolution) -> PreparedConvolution {
+        PreparedConvolution(layer: conv, weights: model.tensor(named: conv.weightName)!.values,
+                            bias: conv.hasBias ? model.tensor(named: conv.biasName)!.values : nil)
+    }
+
+    private func prepared(_ phase: PhaseSplitConvolution.Phase) -> PreparedConvolution {
+        PreparedConvolution(layer: phase.layer, weights: phase.weights, bias: phase.bias, padding: phase.padding)
+    }
+
+    /// The upsampling at `ops[index]` and the convolution after it as a `PhaseSplitConvolution`,
+    /// when the rewrite applies: the convolution is followed by a norm that runs fused (not by a
+    /// residual add), so that norm can put the phases back in place.
+    private func phaseSplit(at index: Int, of ops: [Layer]) -> PhaseSplitConvolution? {
+        guard fuseNorms, index + 2 < ops.count, case .upsample(let factor) = ops[index],
+              case .conv(let conv) = ops[index + 1], case .norm = ops[index + 2],
+              index + 3 >= ops.count || ops[index + 3] != .add,
+              PhaseSplitConvolution.applies(factor: factor, to: conv) else { return nil }
+        let file = fromFile(conv)
+        return PhaseSplitConvolution(convolution: conv, weights: file.weights, bias: file.bias)
+    }
+
+    /// The phases of `split` on `source`, each a convolution writing its plane of one NHWC
+    /// buffer of `4 x out` planes, returned as a tensor of `4·out` channels at `source`'s size
+    /// (the layout the fused norm's depth to space reads). In int8 all four read `prequantized`
+    /// when the norm before wrote it, else each quantizes `source` itself.
+    private func addPhaseSplit(_ split: PhaseSplitConvolution, source: Value, prequantized: Value?) throws -> Value {
+        let name = split.phases[0].layer.name
+        let phaseCount = split.phases.count, outs = split.outChannels
+        let planesMD = try memoryDescriptor([phaseCount, outs, source.height, source.width], dnnl_nhwc)
+        let planes = try graph.activation(planesMD, "conv \(name) phases output")
+        let range = precision == .int8 ? model.quantization?.inputRange(of: name) : nil
+        var input = source
+        let planeMD = try memoryDescriptor([1, outs, source.height, source.width], dnnl_nhwc)
+        let planeBytes = outs * source.height * source.width * MemoryLayout<Float>.size
+        for (index, phase) in split.phases.enumerated() {
+            var convolution = prepared(phase)
+            convolution.destination = (planes.buffer, index * planeBytes, planeMD)
+            convolution.phase = index
+            if let range {
+                _ = try addQuantizedConvolution(convolution, source: input, inputRange: range, sigmoid: false,
+                                                prequantized: prequantized)
+            } else {
+                // Later phases read the input in the layout the first one converted it to.
+                _ = try addConvolution(convolution, source: input, sigmoid: false) { input = $0 }
+            }
+        }
+        if range != nil { quantizedConvolutions.append(name) }
+        return Value(memory: planes.memory, buffer: planes.buffer, md: planesMD, channels: phaseCount * outs,
+                     height: source.height, width: source.width, nonNegative: false)
     }
 
     /// A tensor flowing through the graph while it is being built.
@@ -163,6 +229,29 @@ public final class StyleNetwork {
         }
     }
 
+    /// Runs the network `runs` times timing every step (see `StepTiming`). Slower than `run()`
+    /// (it waits after each step) and allocates: for finding where the time goes, not per frame.
+    public func timeSteps(runs: Int) throws -> [StepTiming] {
+        var totals: [Double] = []
+        var shuffle = 0.0
+        for _ in 0..<max(1, runs) {
+            try graph.executeTimingSteps(into: &totals)
+            let start = DispatchTime.now().uptimeNanoseconds
+            if let (source, factor) = finalShuffle {
+                Self.pixelShuffle(source, into: outputBuffer, channels: 3, height: height, width: width, factor: factor)
+            }
+            shuffle += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        }
+        let count = Double(max(1, runs))
+        var timings = zip(graph.steps, totals).map {
+            StepTiming(label: $0.label, implementation: $0.implementation, milliseconds: $1 / count)
+        }
+        if finalShuffle != nil {
+            timings.append(StepTiming(label: "output pixel shuffle", implementation: "vidstyle", milliseconds: shuffle / count))
+        }
+        return timings
+    }
+
     // MARK: - Building
 
     /// Records every step. Returns the activation buffer and factor of a final pixel shuffle done
@@ -204,29 +293,38 @@ public final class StyleNetwork {
             graph.endOp(keeping: Set(live.compactMap(\.buffer)))
         }
 
+        /// Set by a phase split for the norm right after it: the factor that norm puts back.
+        var depthToSpace = 1
+        func convolve(_ conv: PreparedConvolution, sigmoid: Bool) throws {
+            let name = conv.layer.name
+            if precision == .int8, let range = model.quantization?.inputRange(of: name) {
+                // The quantized copy of the input is for this conv alone: a saved tensor
+                // stays fp32 for its residual add.
+                let ready = prequantized?.convolution == name ? prequantized?.value : nil
+                prequantized = nil
+                current = try addQuantizedConvolution(conv, source: current, inputRange: range, sigmoid: sigmoid,
+                                                      prequantized: ready)
+                quantizedConvolutions.append(name)
+            } else {
+                current = try addConvolution(conv, source: current, sigmoid: sigmoid) { converted in
+                    // A saved tensor converted for this conv is the same values: let the
+                    // residual add use the converted copy too rather than converting again.
+                    for j in stack.indices where same(stack[j], current) { stack[j] = converted }
+                }
+            }
+        }
+
         var i = 0
         while i < ops.count {
             switch ops[i] {
             case .conv(let conv):
                 let fuseSigmoid = i + 1 < ops.count && ops[i + 1] == .sigmoid
-                if precision == .int8, let range = model.quantization?.inputRange(of: conv.name) {
-                    // The quantized copy of the input is for this conv alone: a saved tensor
-                    // stays fp32 for its residual add.
-                    let ready = prequantized?.convolution == conv.name ? prequantized?.value : nil
-                    prequantized = nil
-                    current = try addQuantizedConvolution(conv, source: current, inputRange: range, sigmoid: fuseSigmoid,
-                                                          prequantized: ready)
-                    quantizedConvolutions.append(conv.name)
-                } else {
-                    current = try addConvolution(conv, source: current, sigmoid: fuseSigmoid) { converted in
-                        // A saved tensor converted for this conv is the same values: let the
-                        // residual add use the converted copy too rather than converting again.
-                        for j in stack.indices where same(stack[j], current) { stack[j] = converted }
-                    }
-                }
+                try convolve(fromFile(conv), sigmoid: fuseSigmoid)
                 if fuseSigmoid { i += 1 }
             case .norm(let norm):
-                if fuseNorms, sameLayout(current.md, try memoryDescriptor(current.dims, dnnl_nhwc)) {
+                let nhwc = try memoryDescriptor(current.dims, dnnl_nhwc)
+                // A phase split's output is its own plane layout, which only the fused norm reads.
+                if fuseNorms, depthToSpace > 1 || sameLayout(current.md, nhwc) {
                     // A residual add right after the norm joins it, as does the next int8
                     // convolution's quantization (after a `save` in between, if any).
                     let fusesAdd = i + 1 < ops.count && ops[i + 1] == .add
@@ -234,17 +332,25 @@ public final class StyleNetwork {
                     var next = i + (fusesAdd ? 2 : 1)
                     let saves = next < ops.count && ops[next] == .save
                     if saves { next += 1 }
-                    var consumer: (conv: Layer.Convolution, range: Float, sigmoid: Bool)?
-                    if precision == .int8, next < ops.count, case .conv(let conv) = ops[next],
-                       let range = model.quantization?.inputRange(of: conv.name) {
-                        consumer = (conv, range, next + 1 < ops.count && ops[next + 1] == .sigmoid)
+                    var consumer: (conv: PreparedConvolution, range: Float, sigmoid: Bool)?
+                    if precision == .int8, next < ops.count {
+                        if case .conv(let conv) = ops[next], let range = model.quantization?.inputRange(of: conv.name) {
+                            consumer = (fromFile(conv), range, next + 1 < ops.count && ops[next + 1] == .sigmoid)
+                        } else if let split = phaseSplit(at: next, of: ops),
+                                  let range = model.quantization?.inputRange(of: split.phases[0].layer.name) {
+                            // Every phase reads the same quantized input: the first one's plan says how.
+                            consumer = (prepared(split.phases[0]), range, false)
+                        }
                     }
                     let fused = try addFusedNorm(norm, source: current, residual: residual, inPlace: !isSaved(current),
-                                                 fp32Needed: saves || consumer == nil, quantizeFor: consumer)
+                                                 fp32Needed: saves || consumer == nil, quantizeFor: consumer,
+                                                 depthToSpace: depthToSpace)
+                    depthToSpace = 1
                     current = fused.value
-                    if let quantized = fused.quantized, let consumer { prequantized = (consumer.conv.name, quantized) }
+                    if let quantized = fused.quantized, let consumer { prequantized = (consumer.conv.layer.name, quantized) }
                     if fusesAdd { i += 1 }
                 } else {
+                    precondition(depthToSpace == 1, "a phase split's norm must run fused")
                     current = try addNorm(norm, source: current, inPlace: !isSaved(current))
                 }
             case .save:
@@ -253,7 +359,17 @@ public final class StyleNetwork {
                 let saved = stack.removeLast()
                 current = try addSum(current, saved, inPlace: !isSaved(current))
             case .upsample(let factor):
-                current = try addUpsample(current, factor: factor)
+                if let split = phaseSplit(at: i, of: ops) {
+                    // The convolution after it runs at this size; the norm after that (next
+                    // round) puts the phases in place.
+                    let ready = prequantized?.convolution == split.phases[0].layer.name ? prequantized?.value : nil
+                    prequantized = nil
+                    current = try addPhaseSplit(split, source: current, prequantized: ready)
+                    depthToSpace = factor
+                    i += 1
+                } else {
+                    current = try addUpsample(current, factor: factor)
+                }
             case .pixelShuffle(let factor):
                 current = try addPixelShuffle(current, factor: factor)
             case .sigmoid:
@@ -299,26 +415,31 @@ public final class StyleNetwork {
                      nonNegative: value.nonNegative)
     }
 
-    private func addConvolution(_ conv: Layer.Convolution, source: Value, sigmoid: Bool,
+    private func addConvolution(_ prepared: PreparedConvolution, source: Value, sigmoid: Bool,
                                 sourceConverted: (Value) -> Void) throws -> Value {
-        let label = "conv \(conv.name)"
+        let conv = prepared.layer
+        let label = prepared.label
         let k = conv.kernel, s = conv.stride, pad = k / 2
-        let outHeight = (source.height + 2 * pad - k) / s + 1
-        let outWidth = (source.width + 2 * pad - k) / s + 1
         // A 1x1 convolution reads no border: nothing to mirror, no copy.
         let mirror = conv.padding == .reflect && pad > 0
+        // The padding that decides the output's size; a mirrored input arrives already grown by
+        // it, so oneDNN then adds no zeros.
+        let padding = prepared.padding ?? .symmetric(pad)
+        let zeros = mirror ? .none : padding
+        let outHeight = (source.height + padding.top + padding.bottom - k) / s + 1
+        let outWidth = (source.width + padding.left + padding.right - k) / s + 1
         var srcMD = try memoryDescriptor(paddedDims(source, conv), dnnl_format_tag_any)
         var weightsMD = try memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_format_tag_any)
         var biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
-        var dstMD = try memoryDescriptor([1, conv.outChannels, outHeight, outWidth], dnnl_format_tag_any)
+        var dstMD = try prepared.destination?.md ?? memoryDescriptor([1, conv.outChannels, outHeight, outWidth], dnnl_format_tag_any)
         var desc = dnnl_convolution_desc_t()
-        let zeros = mirror ? 0 : Int64(pad)
-        let strides: [Int64] = [Int64(s), Int64(s)], padding: [Int64] = [zeros, zeros]
+        let strides: [Int64] = [Int64(s), Int64(s)]
+        let before = [Int64(zeros.top), Int64(zeros.left)], after = [Int64(zeros.bottom), Int64(zeros.right)]
         func describe(_ algorithm: dnnl_alg_kind_t) throws {
             let status = withUnsafePointer(to: &biasMD) { bias in
                 dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, algorithm,
                                                    &srcMD, &weightsMD, conv.hasBias ? bias : nil, &dstMD,
-                                                   strides, padding, padding)
+                                                   strides, before, after)
             }
             try dnnlCheck(status, "dnnl_convolution_forward_desc_init", label)
         }
@@ -350,10 +471,9 @@ public final class StyleNetwork {
         }
 
         // Weights: copy the file's OIHW values in, reorder once into the conv's layout.
-        let weightTensor = model.tensor(named: conv.weightName)!
         let plainWeightsMD = try memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_oihw)
         let plainWeights = try graph.memory(plainWeightsMD, label + " weights (file layout)")
-        try weightTensor.values.withUnsafeBytes { bytes in
+        try prepared.weights.withUnsafeBytes { bytes in
             try graph.handle(of: plainWeights).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
         }
         let weights: dnnl_memory_t
@@ -364,11 +484,11 @@ public final class StyleNetwork {
             let reorder = try graph.reorderPrimitive(from: plainWeightsMD, to: wantedWeights, label + " weights")
             try graph.executeNow(reorder, [(vs_dnnl_arg_from(), plainWeights), (vs_dnnl_arg_to(), weights)], label + " weights")
         }
-        let dst = try graph.activation(wantedDst, label + " output")
+        let dst = try output(wantedDst, prepared, label: label)
         var args: [(Int32, dnnl_memory_t)] = [(vs_dnnl_arg_src(), src.memory), (vs_dnnl_arg_weights(), weights), (vs_dnnl_arg_dst(), dst.memory)]
-        if conv.hasBias {
+        if let biasValues = prepared.bias {
             let bias = try graph.memory(biasMD, label + " bias")
-            try model.tensor(named: conv.biasName)!.values.withUnsafeBytes { bytes in
+            try biasValues.withUnsafeBytes { bytes in
                 try graph.handle(of: bias).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
             }
             args.append((vs_dnnl_arg_bias(), bias))
@@ -398,17 +518,22 @@ public final class StyleNetwork {
     /// weights to s8 with one scale per output channel (their own largest magnitude maps to
     /// `cpu.weightLevels`); the convolution accumulates in s32 and writes fp32 through
     /// per-channel output scales that undo both, so the norm after it sees fp32 values as before.
-    private func quantizedPlan(_ conv: Layer.Convolution, source: Value, inputRange: Float, sigmoid: Bool,
+    private func quantizedPlan(_ prepared: PreparedConvolution, source: Value, inputRange: Float, sigmoid: Bool,
                                label: String) throws -> QuantizedPlan {
+        let conv = prepared.layer
         let k = conv.kernel, s = conv.stride, pad = k / 2
-        let outHeight = (source.height + 2 * pad - k) / s + 1
-        let outWidth = (source.width + 2 * pad - k) / s + 1
         // A 1x1 convolution reads no border: nothing to mirror, no copy.
         let mirror = conv.padding == .reflect && pad > 0
+        // The padding that decides the output's size; a mirrored input arrives already grown by
+        // it, so oneDNN then adds no zeros.
+        let padding = prepared.padding ?? .symmetric(pad)
+        let zeros = mirror ? .none : padding
+        let outHeight = (source.height + padding.top + padding.bottom - k) / s + 1
+        let outWidth = (source.width + padding.left + padding.right - k) / s + 1
         let signed = !source.nonNegative
         let inputScale = (signed ? 127 : 255) / inputRange
 
-        let weightValues = model.tensor(named: conv.weightName)!.values
+        let weightValues = prepared.weights
         let perChannel = weightValues.count / conv.outChannels
         let weightScales: [Float] = (0..<conv.outChannels).map { channel in
             let largest = weightValues[(channel * perChannel)..<((channel + 1) * perChannel)].reduce(0) { max($0, abs($1)) }
@@ -419,14 +544,14 @@ public final class StyleNetwork {
         var srcMD = try memoryDescriptor(paddedDims(source, conv), dnnl_format_tag_any, signed ? dnnl_s8 : dnnl_u8)
         var weightsMD = try memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_format_tag_any, dnnl_s8)
         var biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
-        var dstMD = try memoryDescriptor([1, conv.outChannels, outHeight, outWidth], dnnl_format_tag_any)
+        var dstMD = try prepared.destination?.md ?? memoryDescriptor([1, conv.outChannels, outHeight, outWidth], dnnl_format_tag_any)
         var desc = dnnl_convolution_desc_t()
-        let zeros = mirror ? 0 : Int64(pad)
-        let strides: [Int64] = [Int64(s), Int64(s)], padding: [Int64] = [zeros, zeros]
+        let strides: [Int64] = [Int64(s), Int64(s)]
+        let before = [Int64(zeros.top), Int64(zeros.left)], after = [Int64(zeros.bottom), Int64(zeros.right)]
         let status = withUnsafePointer(to: &biasMD) { bias in
             dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct,
                                                &srcMD, &weightsMD, conv.hasBias ? bias : nil, &dstMD,
-                                               strides, padding, padding)
+                                               strides, before, after)
         }
         try dnnlCheck(status, "dnnl_convolution_forward_desc_init", label)
 
@@ -451,17 +576,18 @@ public final class StyleNetwork {
     /// An int8 convolution (see `quantizedPlan`): a reorder quantizes its fp32 input each frame,
     /// unless the fused norm before it already wrote `prequantized`. oneDNN 2.6 adds the bias to
     /// the s32 accumulator before the output scales, so the bias is given in accumulator units.
-    private func addQuantizedConvolution(_ conv: Layer.Convolution, source: Value, inputRange: Float,
+    private func addQuantizedConvolution(_ prepared: PreparedConvolution, source: Value, inputRange: Float,
                                          sigmoid: Bool, prequantized: Value? = nil) throws -> Value {
-        let label = "conv \(conv.name) int8"
-        let plan = try quantizedPlan(conv, source: source, inputRange: inputRange, sigmoid: sigmoid, label: label)
+        let conv = prepared.layer
+        let label = prepared.label + " int8"
+        let plan = try quantizedPlan(prepared, source: source, inputRange: inputRange, sigmoid: sigmoid, label: label)
         let pd = plan.pd
         defer { dnnl_primitive_desc_destroy(pd) }
         let wantedSrc = plan.wantedSource, wantedWeights = plan.wantedWeights, wantedDst = plan.wantedDestination
         let inputScale = plan.inputScale, weightScales = plan.weightScales
         let outHeight = plan.outHeight, outWidth = plan.outWidth, mirror = plan.mirror
         let k = conv.kernel, pad = k / 2
-        let weightValues = model.tensor(named: conv.weightName)!.values
+        let weightValues = prepared.weights
         let biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
 
         // Quantize the input each frame (rounding to nearest, saturating at the type's limits);
@@ -502,12 +628,11 @@ public final class StyleNetwork {
         let reorder = try graph.reorderPrimitive(from: plainWeightsMD, to: wantedWeights, attributes: weightsAttr, label + " weights")
         try graph.executeNow(reorder, [(vs_dnnl_arg_from(), plainWeights), (vs_dnnl_arg_to(), weights)], label + " weights")
 
-        let dst = try graph.activation(wantedDst, label + " output")
+        let dst = try output(wantedDst, prepared, label: label)
         var args: [(Int32, dnnl_memory_t)] = [(vs_dnnl_arg_src(), quantized.memory), (vs_dnnl_arg_weights(), weights),
                                               (vs_dnnl_arg_dst(), dst.memory)]
-        if conv.hasBias {
+        if let values = prepared.bias {
             let bias = try graph.memory(biasMD, label + " bias")
-            let values = model.tensor(named: conv.biasName)!.values
             let accumulatorBias = values.indices.map { values[$0] * inputScale * weightScales[$0] }
             try accumulatorBias.withUnsafeBytes { bytes in
                 try graph.handle(of: bias).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
@@ -517,6 +642,17 @@ public final class StyleNetwork {
         graph.append(try graph.primitive(pd, label), args, label: label)
         return Value(memory: dst.memory, buffer: dst.buffer, md: wantedDst, channels: conv.outChannels, height: outHeight, width: outWidth,
                      nonNegative: sigmoid)
+    }
+
+    /// A convolution's output: a new activation, or the plane of a shared buffer it was given.
+    private func output(_ wanted: dnnl_memory_desc_t, _ prepared: PreparedConvolution, label: String) throws
+        -> (memory: dnnl_memory_t, buffer: Int) {
+        guard let destination = prepared.destination else { return try graph.activation(wanted, label + " output") }
+        guard sameLayout(wanted, destination.md) else {
+            throw DNNLError(call: "the phase plane's layout", context: label, status: -1)
+        }
+        return (try graph.activation(wanted, buffer: destination.buffer, byteOffset: destination.byteOffset, label + " output"),
+                destination.buffer)
     }
 
     /// The shape a convolution's primitive reads: `source`'s, or for a reflect-padded conv that
@@ -575,24 +711,31 @@ public final class StyleNetwork {
     /// kernels measured here), the step also writes that quantized input, returned as `quantized`
     /// for `addQuantizedConvolution`, so no reorder reads the fp32 result again; the fp32 result
     /// is then written only when `fp32Needed` (a residual add later reads it).
+    /// With `depthToSpace` f > 1, `source` is a `PhaseSplitConvolution`'s output (f·f phases of
+    /// the norm's channels at 1/f of the size) and the results are written at full size.
     private func addFusedNorm(_ norm: Layer.Normalization, source: Value, residual: Value?, inPlace: Bool, fp32Needed: Bool,
-                              quantizeFor consumer: (conv: Layer.Convolution, range: Float, sigmoid: Bool)?) throws
+                              quantizeFor consumer: (conv: PreparedConvolution, range: Float, sigmoid: Bool)?,
+                              depthToSpace f: Int = 1) throws
         -> (value: Value, quantized: Value?) {
-        let label = "norm \(norm.name)" + (residual == nil ? "" : " + residual add")
+        let label = "norm \(norm.name)" + (residual == nil ? "" : " + residual add") + (f > 1 ? " + depth to space x\(f)" : "")
+        precondition(f == 1 || residual == nil, "a depth-to-space norm takes no residual")
         let nonNegative = norm.relu && (residual?.nonNegative ?? true)
+        let channels = source.channels / (f * f), height = source.height * f, width = source.width * f
+        let dims = [1, channels, height, width]
         func result(_ memory: dnnl_memory_t, _ buffer: Int?, _ md: dnnl_memory_desc_t) -> Value {
-            Value(memory: memory, buffer: buffer, md: md, channels: source.channels, height: source.height, width: source.width,
+            Value(memory: memory, buffer: buffer, md: md, channels: channels, height: height, width: width,
                   nonNegative: nonNegative)
         }
+        let outputMD = f == 1 ? source.md : try memoryDescriptor(dims, dnnl_nhwc)
         let other = try residual.map { try converted($0, to: source.md, label: label + " layout") }
 
         var quantized: Value?
         var quantizeScale: Float = 1
         if let consumer {
-            let plan = try quantizedPlan(consumer.conv, source: result(source.memory, source.buffer, source.md),
+            let plan = try quantizedPlan(consumer.conv, source: result(source.memory, source.buffer, outputMD),
                                          inputRange: consumer.range, sigmoid: consumer.sigmoid, label: label + " quantization")
             dnnl_primitive_desc_destroy(plan.pd)
-            let plain = try memoryDescriptor(source.dims, dnnl_nhwc, nonNegative ? dnnl_u8 : dnnl_s8)
+            let plain = try memoryDescriptor(dims, dnnl_nhwc, nonNegative ? dnnl_u8 : dnnl_s8)
             if !plan.mirror && sameLayout(plan.wantedSource, plain) {
                 let buffer = try graph.activation(plain, label + " quantized")
                 quantized = result(buffer.memory, buffer.buffer, plain)
@@ -601,16 +744,16 @@ public final class StyleNetwork {
         }
         var output: (memory: dnnl_memory_t, buffer: Int?)?
         if fp32Needed || quantized == nil {
-            output = inPlace ? (source.memory, source.buffer) : try graph.activation(source.md, label + " output")
+            output = inPlace && f == 1 ? (source.memory, source.buffer) : try graph.activation(outputMD, label + " output")
         }
 
         let scale = graph.hostBuffer(count: norm.channels)
         let shift = graph.hostBuffer(count: norm.channels)
         let job = vs_norm_job(source: nil, residual: nil, output: nil, quantized: nil,
-                              pixels: Int64(source.height * source.width), channels: Int32(source.channels),
+                              pixels: Int64(source.height * source.width), channels: Int32(channels),
                               scale: UnsafePointer(scale), shift: UnsafePointer(shift), epsilon: Layer.normEpsilon,
                               relu: norm.relu ? 1 : 0, quantize_scale: quantizeScale, quantized_signed: nonNegative ? 0 : 1,
-                              partial_sums: nil, factors: nil)
+                              partial_sums: nil, factors: nil, depth_to_space: Int32(f), source_width: Int64(source.width))
         graph.appendNorm(job, buffers: .init(source: source.memory, residual: other?.memory, output: output?.memory,
                                              quantized: quantized?.memory),
                          label: label)
@@ -618,7 +761,8 @@ public final class StyleNetwork {
                                         scaleRows: model.tensor(named: norm.scaleName)!.values,
                                         shiftRows: model.tensor(named: norm.shiftName)!.values))
         // Without an fp32 output only the quantized copy is read next (the caller's convolution).
-        let value = output.map { result($0.memory, $0.buffer, source.md) } ?? result(source.memory, source.buffer, source.md)
+        let value = output.map { result($0.memory, $0.buffer, outputMD) }
+            ?? (f == 1 ? result(source.memory, source.buffer, source.md) : quantized!)
         return (value, quantized)
     }
 

@@ -53,6 +53,12 @@ public final class FrameStylizer {
         try smoother.apply(to: frame)
     }
 
+    /// The network's steps timed one by one over `runs` passes on whatever its input holds
+    /// (`vidstyle bench --steps`).
+    public func timeNetworkSteps(runs: Int) throws -> [StepTiming] {
+        try network.timeSteps(runs: runs)
+    }
+
     /// Forgets the previous frame, so a new clip or a cut does not blend into the old one.
     public func resetSmoothing() {
         smoother.reset()
