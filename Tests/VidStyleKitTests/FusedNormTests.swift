@@ -42,13 +42,15 @@ struct FusedNormTests {
     }
 
     /// Statistics per channel over every pixel, scale and shift, ReLU before the residual,
-    /// rounding to nearest and saturation at the type's limits, in u8 and s8.
-    @Test(arguments: [(true, false), (false, true)])
-    func matchesAPlainReference(relu: Bool, signed: Bool) throws {
-        let channels = 5, pixels = 997  // odd sizes: no part of the work divides evenly
-        let source = (0..<(channels * pixels)).map { i in Float((i * 7919) % 1000) / 100 - 3 + Float(i % channels) }
+    /// rounding to nearest and saturation at the type's limits, in u8 and s8; with an odd channel
+    /// count (the general loops) and the widths the kernels have their own loops for.
+    @Test(arguments: [(true, false, 5), (false, true, 5), (true, false, 16), (false, true, 32), (true, true, 64)])
+    func matchesAPlainReference(relu: Bool, signed: Bool, channels: Int) throws {
+        let pixels = 997  // odd: no part of the work divides evenly, and the last block is partial
+        let source = (0..<(channels * pixels)).map { i in Float((i * 7919) % 1000) / 100 - 3 + Float(i % channels % 5) }
         let residual = relu ? nil : (0..<(channels * pixels)).map { Float(($0 * 31) % 17) / 8 - 1 }
-        let scale: [Float] = [1, 0.5, 2, -1, 3], shift: [Float] = [0, 0.25, -0.5, 1, 0]
+        let scales: [Float] = [1, 0.5, 2, -1, 3], shifts: [Float] = [0, 0.25, -0.5, 1, 0]
+        let scale = (0..<channels).map { scales[$0 % 5] }, shift = (0..<channels).map { shifts[$0 % 5] }
         let quantizeScale: Float = 60
         let got = run(source, channels: channels, scale: scale, shift: shift, relu: relu, residual: residual,
                       quantizeScale: quantizeScale, signed: signed)
