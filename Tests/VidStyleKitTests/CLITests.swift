@@ -164,11 +164,11 @@ import Testing
     }
 
     /// `vidstyle bench` times the stylizer and says what size the network ran at (frame plus
-    /// 32 px margins, rounded up to 4), which tools/bench.sh hands to the other engines.
+    /// 24 px margins, rounded up to 4), which tools/bench.sh hands to the other engines.
     @Test func benchReportsTimeAndNetworkSize() throws {
         let result = try vidstyle(["bench", "--width", "40", "--height", "30", "--runs", "2"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.hasPrefix("stylizer: 40x30 network=104x96 median_ms="), "\(result.stdout)")
+        #expect(result.stdout.hasPrefix("stylizer: 40x30 network=88x80 median_ms="), "\(result.stdout)")
     }
 
     @Test func versionIsPrinted() throws {

@@ -12,9 +12,16 @@ import Testing
     /// Mean absolute difference, in levels of 255, over the outer `band` pixels of `small`
     /// against the same pixels of `large`, where `small` sits at (`offset`, `offset`).
     func edgeDifference(_ small: VideoFrame, _ large: VideoFrame, offset: Int, band: Int) -> Double {
+        bandDifference(small, large, offset: offset) { x, y in
+            x < band || y < band || x >= small.width - band || y >= small.height - band
+        }
+    }
+
+    /// The same over the pixels of `small` where `inside(x, y)` holds.
+    func bandDifference(_ small: VideoFrame, _ large: VideoFrame, offset: Int, _ inside: (Int, Int) -> Bool) -> Double {
         var sum = 0, count = 0
         for y in 0..<small.height {
-            for x in 0..<small.width where x < band || y < band || x >= small.width - band || y >= small.height - band {
+            for x in 0..<small.width where inside(x, y) {
                 let a = small.row(y) + 3 * x, b = large.row(y + offset) + 3 * (x + offset)
                 for c in 0..<3 { sum += abs(Int(a[c]) - Int(b[c])) }
                 count += 3
@@ -50,8 +57,16 @@ import Testing
             try FrameStylizer(model: model, width: small.width, height: small.height, settings: settings).stylize(small)
             try FrameStylizer(model: model, width: painted.width, height: painted.height, settings: settings).stylize(painted)
             let difference = edgeDifference(small, painted, offset: extra, band: 8)
-            // 2-3 levels with the 32 px margin; 8.3 for the-scream with 24 px, where the streaks show.
+            // 2-4 levels with the 32 px margin, 3-5 with 24 px (the shipped one); with 16 px style 2's
+            // top rows are 9-10 levels off, where the streaks show.
             #expect(difference < 6, "style \(style): outer 8 px differ by \(difference) levels")
+            // A streak along one side alone: every side on its own (at most 6.0 with 24 px).
+            let (w, h) = (small.width, small.height)
+            for (side, inside) in [("top", { (_: Int, y: Int) in y < 8 }), ("bottom", { (_: Int, y: Int) in y >= h - 8 }),
+                                   ("left", { (x: Int, _: Int) in x < 8 }), ("right", { (x: Int, _: Int) in x >= w - 8 })] {
+                let sideDifference = bandDifference(small, painted, offset: extra, inside)
+                #expect(sideDifference < 7.5, "style \(style): \(side) 8 px differ by \(sideDifference) levels")
+            }
         }
     }
 }

@@ -125,7 +125,7 @@ struct GenericArchitectureTests {
         if testCase.mirrored { layers = Self.mirroring(layers, tensors: &tensors, &generator) }
         let url = try Fixtures.temporaryFile(Self.modelFile(tensors, layers: layers, formatVersion: testCase.mirrored ? 2 : 1))
         let model = try StyleModel.load(contentsOf: url)
-        #expect(model.edgeMargin == (testCase.mirrored ? 16 : 32))
+        #expect(model.edgeMargin == (testCase.mirrored ? 16 : 24))
         let (width, height) = (12, 8)
         let input = (0..<(3 * width * height)).map { _ in 0.5 + 0.5 * generator.nextSigned() }
         let weights: [Float] = [0.3, 0.7]

@@ -196,7 +196,7 @@ struct ModelRejectionTests {
         let conv = try #require(mirrored.layers.first)
         #expect(conv == .conv(.init(name: "enc1", inChannels: 3, outChannels: 4, kernel: 5, stride: 1, hasBias: false, padding: .reflect)))
         // Only a network that mirrors in every convolution gets the narrow margin.
-        #expect(mirrored.edgeMargin == 32)
+        #expect(mirrored.edgeMargin == 24)
     }
 
     @Test func fileWithoutArchitecture() throws {

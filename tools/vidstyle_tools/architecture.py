@@ -80,10 +80,11 @@ def slim_architecture(width: int = 32, blocks: int = 4, padding: str = "zeros") 
 
 def edge_margin(arch: dict) -> int:
     """The mirrored margin vidstyle's stylizer puts around a frame for this architecture
-    (StyleModel.edgeMargin): 16 px where every convolution mirrors its input, 32 px otherwise,
-    where zero padding paints streaks ~24 px deep along the input's edges."""
+    (StyleModel.edgeMargin): 16 px where every convolution mirrors its input, 24 px otherwise,
+    the least that keeps zero padding's edge streaks out of the picture for the shipped model
+    (docs/performance.md, "Margin")."""
     convs = [layer for layer in arch["layers"] if layer["op"] == "conv"]
-    return 16 if all(layer.get("padding") == "reflect" for layer in convs) else 32
+    return 16 if all(layer.get("padding") == "reflect" for layer in convs) else 24
 
 
 class StyleNet(nn.Module):

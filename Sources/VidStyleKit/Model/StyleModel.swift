@@ -48,12 +48,14 @@ public final class StyleModel: Sendable {
 
     /// Mirrored pixels `FrameStylizer` adds on every side of a frame before the network and
     /// crops after, so the network's edge artefacts fall outside the picture. Zero padding makes
-    /// the network paint streaks along its input's edges, deepest at the bottom and right (with
-    /// 24 px, step 12373's the-scream left the picture's outer 8 px 8.3 levels of 255 off; with
-    /// 32 px they differ from the same rows painted deep inside a larger image by 2-3 levels, as
-    /// much as the rows inside do). A network whose every convolution mirrors its input has no
-    /// such streaks and needs only a few pixels (docs/performance.md, "A smaller margin"), and
-    /// every pixel of margin is network work thrown away: 32 px cost 30% more work at 640x360.
+    /// the network paint streaks along its input's edges. With the shipped model, 24 px keeps
+    /// every style's outer 8 px on each side within ~1 level of 255 of the picture's inside when
+    /// both are compared with the same frame painted deep inside a larger one (worst side 6.0
+    /// against 4.9 inside, all 9 styles, two frames of samples/city.mp4); with 16 px style 2's top
+    /// rows are 9-10 levels off against 4 inside: a streak (docs/performance.md, "Margin"). A
+    /// network whose every convolution mirrors its input has no such streaks and needs fewer,
+    /// and every pixel of margin is network work thrown away: 24 px cost 22% more work at 640x360
+    /// (32 px cost 30%).
     public var edgeMargin: Int {
         let mirrored = layers.allSatisfy { layer in
             if case .conv(let conv) = layer { return conv.padding == .reflect }
@@ -61,7 +63,7 @@ public final class StyleModel: Sendable {
         }
         return mirrored ? Self.mirroredNetworkMargin : Self.zeroPaddedNetworkMargin
     }
-    static let zeroPaddedNetworkMargin = 32
+    static let zeroPaddedNetworkMargin = 24
     static let mirroredNetworkMargin = 16
 
     /// The tensor of that name, if the architecture uses it.
