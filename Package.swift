@@ -40,10 +40,17 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],
             linkerSettings: [.linkedLibrary(":libgomp.so.1")]
         ),
+        // Frames into the network's input and its output back into frames (mirrored margins,
+        // depth to space, strength, colour), on the same libgomp threads.
+        .target(
+            name: "CFrameKernels",
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],
+            linkerSettings: [.linkedLibrary(":libgomp.so.1")]
+        ),
         .target(
             name: "VidStyleKit",
             dependencies: [
-                "CFFmpeg", "CDNNL", "CV4L2", "COpticalFlow", "CNormKernels",
+                "CFFmpeg", "CDNNL", "CV4L2", "COpticalFlow", "CNormKernels", "CFrameKernels",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -62,6 +62,36 @@ struct Int8PrecisionTests {
         #expect(shared.network.activationBytes < separate.network.activationBytes)
     }
 
+    /// A network that accepts bytes takes the frame's bytes (scaled by the calibration) as its
+    /// first convolution's quantized input, with no step converting them, and paints what the
+    /// planar float input gives, to the rounding of a few quantized values; an fp32 network, or
+    /// one not asked to, offers no byte input.
+    @Test func framesGoInAsBytes() throws {
+        let model = try StyleModel.load(contentsOf: Self.calibratedModel)
+        let (width, height) = (28, 20)
+        let frame = VideoFrame(width: 22, height: 14)
+        for y in 0..<14 { for x in 0..<66 { frame.row(y)[x] = UInt8((y * 37 + x * 11) % 256) } }
+        func painted(bytes: Bool) throws -> (values: [Float], network: StyleNetwork) {
+            let network = try StyleNetwork(model: model, width: width, height: height, precision: .int8, acceptingBytes: bytes)
+            if let (pixels, scale) = network.byteInput {
+                PlanarImage.loadBytes(frame, into: pixels, scale: scale, width: width, height: height, left: 3, top: 3)
+            } else {
+                PlanarImage.load(frame, into: network.input, width: width, height: height, left: 3, top: 3)
+            }
+            try network.run()
+            return (Array(UnsafeBufferPointer(start: network.output, count: 3 * width * height)), network)
+        }
+        let viaBytes = try painted(bytes: true), viaFloats = try painted(bytes: false)
+        #expect(viaBytes.network.byteInput != nil)
+        #expect(viaFloats.network.byteInput == nil)
+        #expect(!viaBytes.network.stepImplementations.contains { $0.hasPrefix("conv enc1 int8 quantize") }, "\(viaBytes.network.stepImplementations)")
+        #expect(viaFloats.network.stepImplementations.contains { $0.hasPrefix("conv enc1 int8 quantize") })
+        let quality = psnr(viaBytes.values, viaFloats.values)
+        print("tiny model, frame bytes vs planar input PSNR: \(quality) dB")
+        #expect(quality > 45)
+        #expect(try StyleNetwork(model: model, width: width, height: height, precision: .fp32, acceptingBytes: true).byteInput == nil)
+    }
+
     /// Without VNNI the weights are kept to 7 bits (oneDNN's 16-bit pair sums would saturate on
     /// full 8-bit weights); both ranges stay close to fp32 on the fixture.
     @Test(arguments: [true, false])

@@ -77,4 +77,69 @@ import Testing
         let luma: Double = 0.299 * r + 0.587 * g + 0.114 * b
         #expect(abs(luma - styledLuma) < 1.5)
     }
+
+    /// A frame large enough to be split over the threads, with margins of different widths:
+    /// every tensor value is the mirrored picture's byte / 255.
+    @Test func loadMatchesTheMirroredPictureEverywhere() {
+        let frame = VideoFrame(width: 37, height: 23)
+        for y in 0..<23 { for x in 0..<111 { frame.row(y)[x] = UInt8((y * 31 + x * 7) % 256) } }
+        let (width, height, left, top) = (48, 32, 5, 4)
+        var planar = [Float](repeating: -1, count: 3 * width * height)
+        planar.withUnsafeMutableBufferPointer {
+            PlanarImage.load(frame, into: $0.baseAddress!, width: width, height: height, left: left, top: top)
+        }
+        for c in 0..<3 { for y in 0..<height { for x in 0..<width {
+            let byte = frame.row(PlanarImage.mirror(y - top, 23))[3 * PlanarImage.mirror(x - left, 37) + c]
+            #expect(planar[(c * height + y) * width + x] == Float(byte) * (1 / 255), "channel \(c) at \(x), \(y)")
+        } } }
+    }
+
+    /// Reading the last convolution's NHWC result with the depth to space on the way gives the
+    /// same frame as shuffling to planar first, with strength and colour preservation too.
+    @Test(arguments: [(Float(1), false), (0.7, true)])
+    func storeShufflesOnTheWay(strength: Float, preserveColor: Bool) {
+        let (width, height, left, top, f) = (48, 32, 5, 4, 2)
+        var generator = SplitMix(seed: 3)
+        let nhwc = (0..<(3 * width * height)).map { _ in 0.5 + 0.5 * generator.nextSigned() }
+        var planar = [Float](repeating: 0, count: nhwc.count)
+        nhwc.withUnsafeBufferPointer { src in
+            planar.withUnsafeMutableBufferPointer { dst in
+                StyleNetwork.pixelShuffle(src.baseAddress!, into: dst.baseAddress!, channels: 3, height: height, width: width, factor: f)
+            }
+        }
+        func painted(_ source: [Float], factor: Int) -> [UInt8] {
+            let frame = VideoFrame(width: 37, height: 23)
+            for y in 0..<23 { for x in 0..<111 { frame.row(y)[x] = UInt8((y * 31 + x * 7) % 256) } }
+            source.withUnsafeBufferPointer {
+                PlanarImage.store($0.baseAddress!, width: width, height: height, into: frame, left: left, top: top,
+                                  factor: factor, strength: strength, preserveColor: preserveColor)
+            }
+            return (0..<23).flatMap { y in (0..<111).map { frame.row(y)[$0] } }
+        }
+        let direct = painted(nhwc, factor: f), viaPlanar = painted(planar, factor: 1)
+        #expect(direct == viaPlanar)
+        // And the shuffle really moved pixels: the frame is not what planar order would give.
+        #expect(painted(nhwc, factor: 1) != direct)
+    }
+
+    /// Bytes for an int8 network: the same mirrored placement as `load`, each byte scaled,
+    /// rounded and saturated; scale 1 copies.
+    @Test(arguments: [Float(1), 0.6, 1.7])
+    func loadBytesScalesRoundsAndSaturates(scale: Float) {
+        let frame = VideoFrame(width: 37, height: 23)
+        for y in 0..<23 { for x in 0..<111 { frame.row(y)[x] = UInt8((y * 31 + x * 7) % 256) } }
+        let (width, height, left, top) = (48, 32, 5, 4)
+        var bytes = [UInt8](repeating: 0, count: 3 * width * height)
+        bytes.withUnsafeMutableBufferPointer {
+            PlanarImage.loadBytes(frame, into: $0.baseAddress!, scale: scale, width: width, height: height, left: left, top: top)
+        }
+        var saturated = false
+        for y in 0..<height { for x in 0..<width { for c in 0..<3 {
+            let byte = frame.row(PlanarImage.mirror(y - top, 23))[3 * PlanarImage.mirror(x - left, 37) + c]
+            let scaled = (Float(byte) * scale).rounded(.toNearestOrEven)
+            if scaled > 255 { saturated = true }
+            #expect(bytes[(y * width + x) * 3 + c] == UInt8(min(255, scaled)), "\(x), \(y), channel \(c)")
+        } } }
+        #expect(saturated == (scale > 1))
+    }
 }

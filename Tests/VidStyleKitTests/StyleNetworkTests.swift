@@ -100,15 +100,23 @@ struct StyleNetworkTests {
     }
 
     @Test func pixelShuffleFollowsPyTorchOrder() {
-        // 4 input channels of 1x1 -> 1 channel of 2x2: channel i*2+j lands at (i, j).
-        let source: [Float] = [10, 11, 12, 13]
-        var out = [Float](repeating: 0, count: 4)
+        // NHWC 1x2 pixels of 2*2*2 channels -> planar 2 channels of 2x4: channel c*4 + i*2 + j of
+        // small pixel (y, x) lands at (2y + i, 2x + j) of plane c. Each value names its place.
+        let (channels, f, height, width) = (2, 2, 2, 4)
+        var source = [Float](repeating: 0, count: channels * height * width)
+        for x in 0..<(width / f) { for c in 0..<channels { for i in 0..<f { for j in 0..<f {
+            source[x * channels * f * f + (c * f + i) * f + j] = Float(100 * c + 10 * i + x * f + j)
+        } } } }
+        var out = [Float](repeating: -1, count: source.count)
         source.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                StyleNetwork.pixelShuffle(src.baseAddress!, into: dst.baseAddress!, channels: 1, height: 2, width: 2, factor: 2)
+                StyleNetwork.pixelShuffle(src.baseAddress!, into: dst.baseAddress!, channels: channels, height: height,
+                                          width: width, factor: f)
             }
         }
-        #expect(out == [10, 11, 12, 13])
+        var expected: [Float] = []
+        for c in 0..<channels { for y in 0..<height { for x in 0..<width { expected.append(Float(100 * c + 10 * y + x)) } } }
+        #expect(out == expected)
     }
 
     private func relativeL2(_ a: [Float], _ b: [Float]) -> Double {

@@ -41,6 +41,16 @@ public final class StyleNetwork {
     public var output: UnsafePointer<Float> { UnsafePointer(outputBuffer) }
     /// The style weights currently folded into the norms.
     public private(set) var styleWeights: [Float]
+    /// Where a frame goes as bytes instead of into `input`, when the network was built
+    /// `acceptingBytes` and its first convolution reads the image in int8: NHWC RGB rows, each
+    /// value the frame's byte times `scale`, rounded and saturated (scale 1 for the shipped
+    /// calibration's 0...1 range: the frame's own bytes). The network then does not read `input`,
+    /// and no step converts the frame: the pixels go in once, already quantized.
+    public private(set) var byteInput: (pixels: UnsafeMutablePointer<UInt8>, scale: Float)?
+    /// Whether the caller will fill `byteInput` when the network offers it.
+    private let acceptsBytes: Bool
+    /// The memory object over `input`, to know the image when a convolution reads it.
+    private var inputMemory: dnnl_memory_t?
 
     /// Whether 3x3 stride-1 convolutions may use oneDNN's Winograd kernels (where oneDNN has
     /// them; others stay direct).
@@ -161,16 +171,17 @@ public final class StyleNetwork {
     /// that is not a positive multiple of `model.inputMultiple`, `DNNLError` if oneDNN fails.
     /// The styles start as a one-hot choice of style 0. `precision: .int8` needs the model's
     /// calibration (`NetworkError.noQuantization` otherwise); `PrecisionChoice` picks one for a user.
+    /// `acceptingBytes`: see `byteInput`.
     public convenience init(model: StyleModel, width: Int, height: Int, useWinograd: Bool = true,
-                            precision: Precision = .fp32) throws {
+                            precision: Precision = .fp32, acceptingBytes: Bool = false) throws {
         try self.init(model: model, width: width, height: height, useWinograd: useWinograd, precision: precision,
-                      shareActivations: true)
+                      shareActivations: true, acceptingBytes: acceptingBytes)
     }
 
     /// `shareActivations: false` gives every intermediate tensor its own bytes (the memory use
     /// before the liveness-planned arena); tests compare the two to catch a liveness mistake.
     init(model: StyleModel, width: Int, height: Int, useWinograd: Bool, precision: Precision = .fp32,
-         cpu: CPUFeatures = .current, shareActivations: Bool, fuseNorms: Bool = true) throws {
+         cpu: CPUFeatures = .current, shareActivations: Bool, fuseNorms: Bool = true, acceptingBytes: Bool = false) throws {
         let multiple = model.inputMultiple
         guard width > 0, height > 0, width % multiple == 0, height % multiple == 0 else {
             throw NetworkError.sizeNotMultiple(width: width, height: height, multiple: multiple)
@@ -180,6 +191,7 @@ public final class StyleNetwork {
         self.useWinograd = useWinograd
         self.precision = precision
         self.fuseNorms = fuseNorms
+        acceptsBytes = acceptingBytes
         self.cpu = cpu
         self.width = width
         self.height = height
@@ -222,34 +234,30 @@ public final class StyleNetwork {
     }
 
     /// Stylizes the frame in `input` into `output`. Allocates nothing on the Swift heap.
-    public func run() throws {
+    /// `planarOutput: false` skips filling `output` where the network ends in a pixel shuffle,
+    /// for a caller that reads `result` instead (the shuffle then happens on its way out).
+    public func run(planarOutput: Bool = true) throws {
         try graph.execute()
-        if let (source, factor) = finalShuffle {
+        if planarOutput, let (source, factor) = finalShuffle {
             Self.pixelShuffle(source, into: outputBuffer, channels: 3, height: height, width: width, factor: factor)
         }
     }
 
-    /// Runs the network `runs` times timing every step (see `StepTiming`). Slower than `run()`
-    /// (it waits after each step) and allocates: for finding where the time goes, not per frame.
+    /// The last result without the final pixel shuffle, valid after `run()`: NHWC with
+    /// 3·factor² channels at 1/factor of the size (`vs_output_job.source`) where the network
+    /// ends in a pixel shuffle, else `output` with factor 1.
+    var result: (source: UnsafePointer<Float>, factor: Int) { finalShuffle ?? (output, 1) }
+
+    /// Runs the network's steps `runs` times timing each (see `StepTiming`), without the planar
+    /// output's pixel shuffle (`FrameStylizer` shuffles on its way into the frame). Slower than
+    /// `run()` (it waits after each step) and allocates: for finding where the time goes.
     public func timeSteps(runs: Int) throws -> [StepTiming] {
         var totals: [Double] = []
-        var shuffle = 0.0
-        for _ in 0..<max(1, runs) {
-            try graph.executeTimingSteps(into: &totals)
-            let start = DispatchTime.now().uptimeNanoseconds
-            if let (source, factor) = finalShuffle {
-                Self.pixelShuffle(source, into: outputBuffer, channels: 3, height: height, width: width, factor: factor)
-            }
-            shuffle += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
-        }
+        for _ in 0..<max(1, runs) { try graph.executeTimingSteps(into: &totals) }
         let count = Double(max(1, runs))
-        var timings = zip(graph.steps, totals).map {
+        return zip(graph.steps, totals).map {
             StepTiming(label: $0.label, implementation: $0.implementation, milliseconds: $1 / count)
         }
-        if finalShuffle != nil {
-            timings.append(StepTiming(label: "output pixel shuffle", implementation: "vidstyle", milliseconds: shuffle / count))
-        }
-        return timings
     }
 
     // MARK: - Building
@@ -279,8 +287,9 @@ public final class StyleNetwork {
         }
 
         let inputMD = try memoryDescriptor([1, 3, height, width], dnnl_nchw)
-        var current = Value(memory: try graph.memory(inputMD, handle: UnsafeMutableRawPointer(input), "the input frame"),
-                            buffer: nil, md: inputMD, channels: 3, height: height, width: width, nonNegative: true)
+        let inputMemory = try graph.memory(inputMD, handle: UnsafeMutableRawPointer(input), "the input frame")
+        self.inputMemory = inputMemory
+        var current = Value(memory: inputMemory, buffer: nil, md: inputMD, channels: 3, height: height, width: width, nonNegative: true)
         var stack: [Value] = []
         /// The input of the next int8 convolution, already quantized by the fused norm before it.
         var prequantized: (convolution: String, value: Value)?
@@ -379,14 +388,13 @@ public final class StyleNetwork {
             i += 1
         }
 
-        // Planar result: straight into `output`, or into a staging buffer for the final shuffle.
+        // Planar result straight into `output`; before a final shuffle, NHWC (what the last
+        // convolution writes, so usually no step at all), which the shuffle reads.
         if let factor = deferredShuffle {
             // In the arena: it is the last step, so nothing recorded later can reuse its bytes,
             // and `run()` reads it right after the steps.
-            let stagingMD = try memoryDescriptor(current.dims, dnnl_nchw)
-            let staging = try graph.activation(stagingMD, "the output staging buffer")
-            try addReorder(current, to: staging.memory, md: stagingMD, label: "output layout")
-            return (staging.buffer, factor)
+            let staged = try converted(current, to: try memoryDescriptor(current.dims, dnnl_nhwc), label: "output layout")
+            return (staged.buffer!, factor)
         } else {
             let outputMD = try memoryDescriptor(current.dims, dnnl_nchw)
             let output = try graph.memory(outputMD, handle: UnsafeMutableRawPointer(outputBuffer), "the output frame")
@@ -604,6 +612,13 @@ public final class StyleNetwork {
             quantized = prequantized
         } else if mirror {
             quantized = try mirrored(source, by: pad, into: wantedSrc, attributes: quantizeAttr, label: label + " input")
+        } else if acceptsBytes, byteInput == nil, source.memory == inputMemory,
+                  sameLayout(wantedSrc, try memoryDescriptor(source.dims, dnnl_nhwc, dnnl_u8)) {
+            // The frame itself, quantized by whoever fills `byteInput`.
+            let memory = try graph.memory(wantedSrc, label + " frame bytes")
+            byteInput = (try graph.handle(of: memory).assumingMemoryBound(to: UInt8.self), inputScale / 255)
+            quantized = Value(memory: memory, buffer: nil, md: wantedSrc, channels: source.channels,
+                              height: source.height, width: source.width, nonNegative: true)
         } else {
             let buffer = try graph.activation(wantedSrc, label + " input")
             let quantize = try graph.reorderPrimitive(from: source.md, to: wantedSrc, attributes: quantizeAttr, label + " input")
@@ -870,20 +885,20 @@ public final class StyleNetwork {
                      nonNegative: true)
     }
 
-    /// Depth-to-space from planar `[channels*f*f][height/f][width/f]` to planar
-    /// `[channels][height][width]` in PyTorch's order.
+    /// Depth-to-space from NHWC `[height/f][width/f][channels*f*f]` to planar
+    /// `[channels][height][width]` in PyTorch's order (channel `c*f*f + i*f + j` is offset (i, j)).
     static func pixelShuffle(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>,
                              channels: Int, height: Int, width: Int, factor f: Int) {
         let inHeight = height / f, inWidth = width / f
-        let inPlane = inHeight * inWidth
-        for c in 0..<channels {
-            for i in 0..<f {
-                for j in 0..<f {
-                    let plane = source + ((c * f + i) * f + j) * inPlane
-                    for y in 0..<inHeight {
-                        let from = plane + y * inWidth
-                        let to = destination + (c * height + y * f + i) * width + j
-                        for x in 0..<inWidth { to[x * f] = from[x] }
+        let depth = channels * f * f
+        for y in 0..<inHeight {
+            for x in 0..<inWidth {
+                let from = source + (y * inWidth + x) * depth
+                for c in 0..<channels {
+                    for i in 0..<f {
+                        for j in 0..<f {
+                            destination[(c * height + y * f + i) * width + x * f + j] = from[(c * f + i) * f + j]
+                        }
                     }
                 }
             }

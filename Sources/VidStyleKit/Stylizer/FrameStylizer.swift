@@ -36,7 +36,7 @@ public final class FrameStylizer {
         paddedHeight = (height + 2 * margin + multiple - 1) / multiple * multiple
         self.settings = settings
         network = try StyleNetwork(model: model, width: paddedWidth, height: paddedHeight,
-                                   precision: try settings.precision.resolved(for: model))
+                                   precision: try settings.precision.resolved(for: model), acceptingBytes: true)
         try network.setStyleWeights(settings.style.weights(styleCount: model.styles.count))
         smoother = try TemporalSmoother(width: width, height: height, amount: settings.smoothing)
     }
@@ -44,12 +44,17 @@ public final class FrameStylizer {
     /// Paints one frame in place. The frame must have this stylizer's size.
     public func stylize(_ frame: VideoFrame) throws {
         precondition(frame.width == width && frame.height == height, "frame size changed mid-stream")
-        PlanarImage.load(frame, into: network.input, width: paddedWidth, height: paddedHeight, left: margin, top: margin)
+        if let (pixels, scale) = network.byteInput {
+            PlanarImage.loadBytes(frame, into: pixels, scale: scale, width: paddedWidth, height: paddedHeight, left: margin, top: margin)
+        } else {
+            PlanarImage.load(frame, into: network.input, width: paddedWidth, height: paddedHeight, left: margin, top: margin)
+        }
         // The flow needs only the inputs, so it is measured before the frame is painted over.
         try smoother.observe(frame)
-        try network.run()
-        PlanarImage.store(network.output, width: paddedWidth, height: paddedHeight, into: frame,
-                          left: margin, top: margin, strength: settings.strength, preserveColor: settings.preserveColor)
+        try network.run(planarOutput: false)
+        let result = network.result
+        PlanarImage.store(result.source, width: paddedWidth, height: paddedHeight, into: frame, left: margin, top: margin,
+                          factor: result.factor, strength: settings.strength, preserveColor: settings.preserveColor)
         try smoother.apply(to: frame)
     }
 

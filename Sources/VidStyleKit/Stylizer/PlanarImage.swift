@@ -1,61 +1,41 @@
-/// Conversions between packed RGB24 frames and the network's planar float tensors.
+import CFrameKernels
+
+/// Conversions between packed RGB24 frames and the network's input and output tensors.
 enum PlanarImage {
     /// Writes `frame` into a planar [3][height][width] tensor in 0...1 with the picture's top
     /// left corner at (`left`, `top`); the columns and rows around it mirror the picture
     /// (reflection padding), so the network sees no hard edge that it would paint as a border.
     static func load(_ frame: VideoFrame, into planar: UnsafeMutablePointer<Float>, width: Int, height: Int,
                      left: Int = 0, top: Int = 0) {
-        let plane = width * height
-        let inv: Float = 1 / 255
-        for y in 0..<height {
-            let row = frame.row(mirror(y - top, frame.height))
-            let r = planar + y * width
-            let g = r + plane
-            let b = g + plane
-            for x in 0..<width {
-                let p = row + 3 * mirror(x - left, frame.width)
-                r[x] = Float(p[0]) * inv
-                g[x] = Float(p[1]) * inv
-                b[x] = Float(p[2]) * inv
-            }
-        }
+        var placement = vs_frame_placement(frame: frame.pixels, frame_stride: Int64(frame.stride),
+                                           frame_width: Int32(frame.width), frame_height: Int32(frame.height),
+                                           left: Int32(left), top: Int32(top), width: Int32(width), height: Int32(height))
+        vs_frame_to_planar(&placement, planar)
+    }
+
+    /// The same placement as `load`, into NHWC bytes, each value round(byte · scale) saturated
+    /// (`StyleNetwork.byteInput`).
+    static func loadBytes(_ frame: VideoFrame, into nhwc: UnsafeMutablePointer<UInt8>, scale: Float, width: Int, height: Int,
+                          left: Int = 0, top: Int = 0) {
+        var placement = vs_frame_placement(frame: frame.pixels, frame_stride: Int64(frame.stride),
+                                           frame_width: Int32(frame.width), frame_height: Int32(frame.height),
+                                           left: Int32(left), top: Int32(top), width: Int32(width), height: Int32(height))
+        vs_frame_to_bytes(&placement, nhwc, scale)
     }
 
     /// Writes the network's output back into `frame`, cropping the padding, then applying
     /// colour preservation and strength in one pass. (Temporal smoothing is a step of its own
-    /// after this one: `TemporalSmoother`.)
-    static func store(_ planar: UnsafePointer<Float>, width: Int, height: Int, into frame: VideoFrame,
-                      left: Int = 0, top: Int = 0,
+    /// after this one: `TemporalSmoother`.) `factor` 1 reads planar `[3][height][width]`; a
+    /// larger one reads the NHWC result before a final depth-to-space by it
+    /// (`vs_output_job.source`), the shuffle done on the way.
+    static func store(_ source: UnsafePointer<Float>, width: Int, height: Int, into frame: VideoFrame,
+                      left: Int = 0, top: Int = 0, factor: Int = 1,
                       strength: Float, preserveColor: Bool) {
-        let plane = width * height
-        for y in 0..<frame.height {
-            let row = frame.row(y)
-            let rp = planar + (y + top) * width + left
-            let gp = rp + plane
-            let bp = gp + plane
-            for x in 0..<frame.width {
-                let p = row + 3 * x
-                var r = rp[x] * 255, g = gp[x] * 255, b = bp[x] * 255
-                let r0 = Float(p[0]), g0 = Float(p[1]), b0 = Float(p[2])
-                if preserveColor {
-                    // Luma of the painting, chroma of the input (BT.601 weights, full range).
-                    let styledLuma = 0.299 * r + 0.587 * g + 0.114 * b
-                    let inputLuma = 0.299 * r0 + 0.587 * g0 + 0.114 * b0
-                    let shift = styledLuma - inputLuma
-                    r = r0 + shift
-                    g = g0 + shift
-                    b = b0 + shift
-                }
-                if strength < 1 {
-                    r = r0 + (r - r0) * strength
-                    g = g0 + (g - g0) * strength
-                    b = b0 + (b - b0) * strength
-                }
-                p[0] = toByte(r)
-                p[1] = toByte(g)
-                p[2] = toByte(b)
-            }
-        }
+        var job = vs_output_job(source: source, factor: Int32(factor), width: Int32(width), height: Int32(height),
+                                left: Int32(left), top: Int32(top), frame: frame.pixels, frame_stride: Int64(frame.stride),
+                                frame_width: Int32(frame.width), frame_height: Int32(frame.height),
+                                strength: strength, preserve_color: preserveColor ? 1 : 0)
+        vs_output_to_frame(&job)
     }
 
     /// Reflects an index past either end back into 0..<count (edge pixel not repeated), and
