@@ -15,7 +15,7 @@ import Testing
     func benchSaysWhichPrecisionRan(option: String, ran: String) throws {
         let result = try vidstyle(["bench", "--width", "40", "--height", "30", "--runs", "1", "--precision", option, "--model", calibrated])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.hasPrefix("stylizer: 40x30 network=104x96 median_ms="), "\(result.stdout)")
+        #expect(result.stdout.hasPrefix("stylizer: 40x30 network=88x80 median_ms="), "\(result.stdout)")
         #expect(result.stdout.hasSuffix(" precision=\(ran)\n"), "\(result.stdout)")
     }
 
