@@ -3,6 +3,7 @@
 #include "CFrameKernels.h"
 
 #include <math.h>
+#include <string.h>
 
 extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
 extern int omp_get_thread_num(void);
@@ -79,7 +80,7 @@ VS_CLONES static void to_bytes_rows(const vs_frame_placement *p, uint8_t *nhwc, 
         uint8_t *out = nhwc + y * p->width * 3;
         if (scale == 1) {
             // The picture's own row in one copy, then the mirrored columns on either side.
-            for (int32_t k = 0; k < 3 * p->frame_width; k++) out[3 * p->left + k] = row[k];
+            memcpy(out + 3 * p->left, row, 3 * (size_t)p->frame_width);
             for (int32_t x = 0; x < p->width; x++) {
                 if (x == p->left) x += p->frame_width;
                 if (x >= p->width) break;
@@ -124,32 +125,33 @@ static inline uint8_t to_byte(float v) {
     return (uint8_t)v;
 }
 
-VS_CLONES static void output_rows(const vs_output_job *job, int64_t begin, int64_t end) {
-    const int32_t f = job->factor;
+/// One output row's pixels, `factor` a constant where inlined for the usual 1 and 2.
+static inline __attribute__((always_inline)) void output_row(const vs_output_job *job, int64_t y, const int32_t f) {
     const int64_t plane = (int64_t)job->width * job->height;
     const int32_t small_width = job->width / f, channels = 3 * f * f;
-    for (int64_t y = begin; y < end; y++) {
-        uint8_t *row = job->frame + y * job->frame_stride;
-        const int32_t ty = (int32_t)y + job->top;
-        for (int32_t x = 0; x < job->frame_width; x++) {
-            const int32_t tx = x + job->left;
-            float r, g, b;
-            if (f == 1) {
-                const float *at = job->source + (int64_t)ty * job->width + tx;
-                r = at[0];
-                g = at[plane];
-                b = at[2 * plane];
-            } else {
-                const float *at = job->source + ((int64_t)(ty / f) * small_width + tx / f) * channels
-                    + (ty % f) * f + tx % f;
-                r = at[0];
-                g = at[f * f];
-                b = at[2 * f * f];
-            }
-            r *= 255;
-            g *= 255;
-            b *= 255;
-            uint8_t *p = row + 3 * x;
+    uint8_t *row = job->frame + y * job->frame_stride;
+    const int32_t ty = (int32_t)y + job->top;
+    const float *small_row = job->source + (int64_t)(ty / f) * small_width * channels + (ty % f) * f;
+    const float strength = job->strength;
+    for (int32_t x = 0; x < job->frame_width; x++) {
+        const int32_t tx = x + job->left;
+        float r, g, b;
+        if (f == 1) {
+            const float *at = job->source + (int64_t)ty * job->width + tx;
+            r = at[0];
+            g = at[plane];
+            b = at[2 * plane];
+        } else {
+            const float *at = small_row + (int64_t)(tx / f) * channels + tx % f;
+            r = at[0];
+            g = at[f * f];
+            b = at[2 * f * f];
+        }
+        r *= 255;
+        g *= 255;
+        b *= 255;
+        uint8_t *p = row + 3 * x;
+        if (job->preserve_color || strength < 1) {
             const float r0 = p[0], g0 = p[1], b0 = p[2];
             if (job->preserve_color) {
                 const float shift = (0.299f * r + 0.587f * g + 0.114f * b) - (0.299f * r0 + 0.587f * g0 + 0.114f * b0);
@@ -157,14 +159,24 @@ VS_CLONES static void output_rows(const vs_output_job *job, int64_t begin, int64
                 g = g0 + shift;
                 b = b0 + shift;
             }
-            if (job->strength < 1) {
-                r = r0 + (r - r0) * job->strength;
-                g = g0 + (g - g0) * job->strength;
-                b = b0 + (b - b0) * job->strength;
+            if (strength < 1) {
+                r = r0 + (r - r0) * strength;
+                g = g0 + (g - g0) * strength;
+                b = b0 + (b - b0) * strength;
             }
-            p[0] = to_byte(r);
-            p[1] = to_byte(g);
-            p[2] = to_byte(b);
+        }
+        p[0] = to_byte(r);
+        p[1] = to_byte(g);
+        p[2] = to_byte(b);
+    }
+}
+
+VS_CLONES static void output_rows(const vs_output_job *job, int64_t begin, int64_t end) {
+    for (int64_t y = begin; y < end; y++) {
+        switch (job->factor) {
+        case 1: output_row(job, y, 1); break;
+        case 2: output_row(job, y, 2); break;
+        default: output_row(job, y, job->factor); break;
         }
     }
 }

@@ -13,6 +13,7 @@
 #include <math.h>
 
 extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
+extern void GOMP_barrier(void);
 extern int omp_get_thread_num(void);
 extern int omp_get_num_threads(void);
 
@@ -38,11 +39,6 @@ extern int omp_get_num_threads(void);
 /// Pixels summed in fp32 before they are added to the double totals: short enough that fp32
 /// loses nothing that matters, long enough that the double adds cost nothing.
 enum { CHUNK = 256 };
-
-typedef struct {
-    const vs_norm_job *job;
-    int parts;
-} pass;
 
 static void part_range(int64_t count, int part, int parts, int64_t *begin, int64_t *end) {
     *begin = count * part / parts;
@@ -189,39 +185,14 @@ static int parts_here(void) {
     return threads < VS_NORM_MAX_PARTS ? threads : VS_NORM_MAX_PARTS;
 }
 
-static void statistics_thread(void *data) {
-    pass *context = data;
-    const vs_norm_job *job = context->job;
-    int parts = parts_here(), part = omp_get_thread_num();
-    if (part == 0) context->parts = parts;
-    if (part >= parts) return;
-    int64_t begin, end;
-    // Phase planes follow each other: their statistics are those of one tensor f·f times as long.
-    part_range(job->pixels * phases_of(job), part, parts, &begin, &end);
-    vs_norm_sum_part(job->source, begin, end, job->channels, job->partial_sums + (int64_t)part * 2 * job->channels);
-}
-
-static void apply_thread(void *data) {
-    const vs_norm_job *job = data;
-    int parts = omp_get_num_threads(), part = omp_get_thread_num();
-    int64_t begin, end;
-    if (job->depth_to_space > 1) {
-        part_range(job->pixels / job->source_width, part, parts, &begin, &end);
-        vs_norm_apply_shuffled_rows(job, begin, end);
-        return;
-    }
-    part_range(job->pixels, part, parts, &begin, &end);
-    vs_norm_apply_part(job, begin, end);
-}
-
-void vs_norm_run(const vs_norm_job *job) {
-    pass context = {job, 1};
-    GOMP_parallel(statistics_thread, &context, 0, 0);
+/// Scale and shift per channel from the parts' sums: a = scale / sqrt(variance + eps),
+/// b = shift - mean * a.
+static void compute_factors(const vs_norm_job *job, int parts) {
     const int32_t channels = job->channels;
     const double count = (double)job->pixels * phases_of(job);
     for (int32_t c = 0; c < channels; c++) {
         double sum = 0, squares = 0;
-        for (int part = 0; part < context.parts; part++) {
+        for (int part = 0; part < parts; part++) {
             sum += job->partial_sums[(int64_t)part * 2 * channels + c];
             squares += job->partial_sums[(int64_t)part * 2 * channels + channels + c];
         }
@@ -232,7 +203,35 @@ void vs_norm_run(const vs_norm_job *job) {
         job->factors[c] = (float)a;
         job->factors[channels + c] = (float)(job->shift[c] - mean * a);
     }
-    GOMP_parallel(apply_thread, (void *)job, 0, 0);
+}
+
+/// The whole norm in one team of threads: each sums its share, the first turns the sums into
+/// factors, then each applies them to its share. Barriers between the phases cost less than
+/// starting a second team (with OMP_WAIT_POLICY=passive its threads would sleep in between).
+static void norm_thread(void *data) {
+    const vs_norm_job *job = data;
+    const int threads = omp_get_num_threads(), part = omp_get_thread_num();
+    const int parts = parts_here();
+    int64_t begin, end;
+    if (part < parts) {
+        // Phase planes follow each other: their statistics are those of one tensor f·f times as long.
+        part_range(job->pixels * phases_of(job), part, parts, &begin, &end);
+        vs_norm_sum_part(job->source, begin, end, job->channels, job->partial_sums + (int64_t)part * 2 * job->channels);
+    }
+    GOMP_barrier();
+    if (part == 0) compute_factors(job, parts);
+    GOMP_barrier();
+    if (job->depth_to_space > 1) {
+        part_range(job->pixels / job->source_width, part, threads, &begin, &end);
+        vs_norm_apply_shuffled_rows(job, begin, end);
+        return;
+    }
+    part_range(job->pixels, part, threads, &begin, &end);
+    vs_norm_apply_part(job, begin, end);
+}
+
+void vs_norm_run(const vs_norm_job *job) {
+    GOMP_parallel(norm_thread, (void *)job, 0, 0);
 }
 
 int64_t vs_norm_scratch_bytes(int32_t channels) {
