@@ -33,24 +33,19 @@ let package = Package(
             linkerSettings: [.linkedLibrary("opencv_video"), .linkedLibrary("opencv_imgproc"),
                              .linkedLibrary("opencv_core")]
         ),
-        // The int8 engine's fused instance norm (norm, ReLU, residual add and quantization in one
-        // pass), threaded by libgomp, the OpenMP runtime oneDNN itself runs on.
+        // Our own C kernels beside oneDNN's, threaded by libgomp, the OpenMP runtime oneDNN itself
+        // runs on: the engine's fused instance norm (norm, ReLU, residual add, quantization and
+        // depth to space in one pass), and frames into the network's input and its output back
+        // into frames (mirrored margins, pixel shuffle, strength, colour).
         .target(
-            name: "CNormKernels",
-            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],
-            linkerSettings: [.linkedLibrary(":libgomp.so.1")]
-        ),
-        // Frames into the network's input and its output back into frames (mirrored margins,
-        // depth to space, strength, colour), on the same libgomp threads.
-        .target(
-            name: "CFrameKernels",
+            name: "CKernels",
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],
             linkerSettings: [.linkedLibrary(":libgomp.so.1")]
         ),
         .target(
             name: "VidStyleKit",
             dependencies: [
-                "CFFmpeg", "CDNNL", "CV4L2", "COpticalFlow", "CNormKernels", "CFrameKernels",
+                "CFFmpeg", "CDNNL", "CV4L2", "COpticalFlow", "CKernels",
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),

@@ -1,9 +1,9 @@
-import CNormKernels
+import CKernels
 import Foundation
 import Testing
 @testable import VidStyleKit
 
-/// The fused instance norm (CNormKernels): on its own against a plain Swift reference, and in
+/// The fused instance norm (CKernels): on its own against a plain Swift reference, and in
 /// a network against oneDNN's batch normalization, residual add and quantizing reorders, which
 /// it replaces.
 @Suite("Fused norm")

@@ -121,11 +121,6 @@ struct PhaseSplitTests {
     }
 
     func relativeError(_ actual: [Float], _ expected: [Float]) -> Double {
-        var diff = 0.0, norm = 0.0
-        for i in expected.indices {
-            diff += Double(actual[i] - expected[i]) * Double(actual[i] - expected[i])
-            norm += Double(expected[i]) * Double(expected[i])
-        }
-        return (diff / norm).squareRoot()
+        GenericArchitectureTests().relativeError(actual, expected)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import CDNNL
-import CNormKernels
+import CKernels
 
 /// Owns a oneDNN engine, stream, and every primitive and memory object of one built network,
 /// and records the ordered primitive calls that make up one forward pass.
@@ -26,7 +26,7 @@ import CNormKernels
 /// this every activation of the forward pass stayed allocated at once (~450 MB at 1280x720).
 final class DNNLGraph {
     /// One primitive call with its argument list (allocated once, at build time), or one fused
-    /// norm of our own (`normJob`, run by CNormKernels between primitives).
+    /// norm of our own (`normJob`, run by CKernels between primitives).
     struct Step {
         let primitive: dnnl_primitive_t?
         let args: UnsafeMutablePointer<dnnl_exec_arg_t>?
@@ -314,7 +314,7 @@ final class DNNLGraph {
         var quantized: dnnl_memory_t?
     }
 
-    /// Appends a fused norm (CNormKernels) to the forward pass: `job` with every field but the
+    /// Appends a fused norm (CKernels) to the forward pass: `job` with every field but the
     /// tensor pointers and the scratch set; the graph owns the job and its scratch.
     func appendNorm(_ job: vs_norm_job, buffers: NormBuffers, label: String) {
         let pointer = UnsafeMutablePointer<vs_norm_job>.allocate(capacity: 1)

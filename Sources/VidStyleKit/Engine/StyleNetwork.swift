@@ -1,6 +1,6 @@
 import Foundation
 import CDNNL
-import CNormKernels
+import CKernels
 
 /// A `StyleModel` compiled into oneDNN primitives for one frame size: write a planar RGB frame
 /// into `input`, call `run()`, read the stylized planar RGB frame from `output`.
@@ -14,7 +14,7 @@ import CNormKernels
 ///
 /// Instance norm computes each frame's own mean and biased variance per channel, then applies
 /// scale, shift and (where the layer has it) ReLU. On the usual NHWC tensors it is our own fused
-/// step (CNormKernels), which also takes in a residual add that follows it and, before an int8
+/// step (CKernels), which also takes in a residual add that follows it and, before an int8
 /// convolution, writes the quantized bytes that convolution reads, so the fp32 activations are
 /// not written and read again by separate steps (docs/performance.md); otherwise it runs as
 /// oneDNN batch normalization on a single image in inference mode without global statistics.
@@ -719,7 +719,7 @@ public final class StyleNetwork {
                      nonNegative: source.nonNegative)
     }
 
-    /// A norm on an NHWC fp32 `source` as one fused step (CNormKernels): the statistics, scale,
+    /// A norm on an NHWC fp32 `source` as one fused step (CKernels): the statistics, scale,
     /// shift and ReLU, then `residual` added when given (a residual add that followed the norm),
     /// then the outputs. When `consumer` is the int8 convolution that reads the result next and
     /// wants it in plain NHWC bytes (any convolution that does not mirror its input, with the

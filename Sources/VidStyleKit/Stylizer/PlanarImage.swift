@@ -1,4 +1,4 @@
-import CFrameKernels
+import CKernels
 
 /// Conversions between packed RGB24 frames and the network's input and output tensors.
 enum PlanarImage {

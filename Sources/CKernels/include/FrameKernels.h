@@ -6,8 +6,8 @@
 // also passed through a reorder to planar and a separate pixel shuffle. Here each is one pass
 // split by rows over the threads, and the output is read straight from the last convolution's
 // NHWC result, shuffling depth to space on the way into the frame.
-#ifndef VIDSTYLE_CFRAMEKERNELS_H
-#define VIDSTYLE_CFRAMEKERNELS_H
+#ifndef VIDSTYLE_FRAMEKERNELS_H
+#define VIDSTYLE_FRAMEKERNELS_H
 
 #include <stdint.h>
 

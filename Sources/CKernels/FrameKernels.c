@@ -1,25 +1,13 @@
-// The frame conversions of CFrameKernels.h. Threads come from libgomp's GOMP_parallel, as in
-// CNormKernels (see there for why not -fopenmp).
-#include "CFrameKernels.h"
+// The frame conversions of FrameKernels.h, split by rows over the threads (Parallel.h).
+#include "FrameKernels.h"
+#include "Parallel.h"
 
 #include <math.h>
 #include <string.h>
 
-extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
-extern int omp_get_thread_num(void);
-extern int omp_get_num_threads(void);
-
-#if defined(__x86_64__) && defined(__clang__)
-#define VS_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define VS_CLONES
-#endif
-
 /// Rows [begin, end) of `count` for this thread.
 static void my_rows(int64_t count, int64_t *begin, int64_t *end) {
-    int parts = omp_get_num_threads(), part = omp_get_thread_num();
-    *begin = count * part / parts;
-    *end = count * (part + 1) / parts;
+    vs_part_range(count, omp_get_thread_num(), omp_get_num_threads(), begin, end);
 }
 
 /// Reflects an index past either end back into 0..<count (as PlanarImage.mirror).

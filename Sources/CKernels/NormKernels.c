@@ -1,27 +1,9 @@
-// The fused instance norm of CNormKernels.h.
-//
-// Threads come from libgomp, the OpenMP runtime oneDNN is built with, through its stable entry
-// point GOMP_parallel (what GCC emits for `#pragma omp parallel`): Swift's clang would need
-// LLVM's libomp for -fopenmp, and a second runtime would keep its own spinning threads beside
-// oneDNN's on the same two cores.
-//
-// The loops are plain C over NHWC rows (channels innermost, contiguous), compiled for AVX-512,
-// AVX2 and baseline x86-64 and picked at load time (target_clones), so one binary runs
-// everywhere and vectorizes over channels where it can.
-#include "CNormKernels.h"
+// The fused instance norm of NormKernels.h: plain C over NHWC rows (channels innermost,
+// contiguous) that vectorizes over the channels; threads and clones as Parallel.h says.
+#include "NormKernels.h"
+#include "Parallel.h"
 
 #include <math.h>
-
-extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
-extern void GOMP_barrier(void);
-extern int omp_get_thread_num(void);
-extern int omp_get_num_threads(void);
-
-#if defined(__x86_64__) && defined(__clang__)
-#define VS_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define VS_CLONES
-#endif
 
 /// Put before a loop over pixels whose body loops over channels: clang otherwise may vectorize
 /// across pixels with gathers (measured: 3.4x slower on 16 channels) instead of across the
@@ -39,11 +21,6 @@ extern int omp_get_num_threads(void);
 /// Pixels summed in fp32 before they are added to the double totals: short enough that fp32
 /// loses nothing that matters, long enough that the double adds cost nothing.
 enum { CHUNK = 256 };
-
-static void part_range(int64_t count, int part, int parts, int64_t *begin, int64_t *end) {
-    *begin = count * part / parts;
-    *end = count * (part + 1) / parts;
-}
 
 /// Sum and sum of squares per channel of pixels [begin, end): sums[c] and sums[channels + c].
 /// Inlined with a constant `channels` for the usual widths, so the channel loop becomes a few
@@ -215,18 +192,18 @@ static void norm_thread(void *data) {
     int64_t begin, end;
     if (part < parts) {
         // Phase planes follow each other: their statistics are those of one tensor f·f times as long.
-        part_range(job->pixels * phases_of(job), part, parts, &begin, &end);
+        vs_part_range(job->pixels * phases_of(job), part, parts, &begin, &end);
         vs_norm_sum_part(job->source, begin, end, job->channels, job->partial_sums + (int64_t)part * 2 * job->channels);
     }
     GOMP_barrier();
     if (part == 0) compute_factors(job, parts);
     GOMP_barrier();
     if (job->depth_to_space > 1) {
-        part_range(job->pixels / job->source_width, part, threads, &begin, &end);
+        vs_part_range(job->pixels / job->source_width, part, threads, &begin, &end);
         vs_norm_apply_shuffled_rows(job, begin, end);
         return;
     }
-    part_range(job->pixels, part, threads, &begin, &end);
+    vs_part_range(job->pixels, part, threads, &begin, &end);
     vs_norm_apply_part(job, begin, end);
 }
 

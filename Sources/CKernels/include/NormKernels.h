@@ -7,8 +7,8 @@
 // pass reads the convolution's fp32 output for the per-channel statistics and a second applies
 // scale, shift, ReLU and the residual and writes the quantized bytes the next convolution
 // reads, plus an fp32 copy only where a residual add still needs it.
-#ifndef VIDSTYLE_CNORMKERNELS_H
-#define VIDSTYLE_CNORMKERNELS_H
+#ifndef VIDSTYLE_NORMKERNELS_H
+#define VIDSTYLE_NORMKERNELS_H
 
 #include <stdint.h>
 
