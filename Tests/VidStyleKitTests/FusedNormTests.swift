@@ -8,52 +8,67 @@ import Testing
 /// it replaces.
 @Suite("Fused norm")
 struct FusedNormTests {
-    /// Runs one job on `source` (NHWC, `channels` per pixel) and returns the fp32 and quantized
-    /// outputs.
+    /// The upper half of each value's bits, rounded to nearest even: what oneDNN writes as bf16.
+    static func bf16Bits(_ values: [Float]) -> [UInt16] {
+        values.map { value in
+            let bits = value.bitPattern
+            return UInt16((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16)
+        }
+    }
+
+    /// Runs one job on `source` (NHWC, `channels` per pixel; given to the kernel as bf16 when
+    /// `bf16`) and returns the fp32 and quantized outputs.
     private func run(_ source: [Float], channels: Int, scale: [Float], shift: [Float], relu: Bool, residual: [Float]?,
-                     quantizeScale: Float, signed: Bool) -> (fp32: [Float], quantized: [Int]) {
+                     quantizeScale: Float, signed: Bool, bf16: Bool = false) -> (fp32: [Float], quantized: [Int]) {
         var output = [Float](repeating: .nan, count: source.count)
         var bytes = [UInt8](repeating: 0, count: source.count)
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: Int(vs_norm_scratch_bytes(Int32(channels))), alignment: 64)
         defer { scratch.deallocate() }
-        source.withUnsafeBufferPointer { src in
+        let halves = Self.bf16Bits(source)
+        source.withUnsafeBytes { floats in halves.withUnsafeBytes { halfBytes in
+            let src = bf16 ? halfBytes : floats
             scale.withUnsafeBufferPointer { scalePointer in
                 shift.withUnsafeBufferPointer { shiftPointer in
                     (residual ?? []).withUnsafeBufferPointer { res in
                         output.withUnsafeMutableBufferPointer { out in
                             bytes.withUnsafeMutableBytes { q in
                                 var job = vs_norm_job(
-                                    source: src.baseAddress, residual: residual == nil ? nil : res.baseAddress,
+                                    source: src.baseAddress!, residual: residual == nil ? nil : res.baseAddress,
                                     output: out.baseAddress, quantized: q.baseAddress,
                                     pixels: Int64(source.count / channels), channels: Int32(channels),
                                     scale: scalePointer.baseAddress, shift: shiftPointer.baseAddress, epsilon: Layer.normEpsilon,
                                     relu: relu ? 1 : 0, quantize_scale: quantizeScale, quantized_signed: signed ? 1 : 0,
                                     partial_sums: scratch.assumingMemoryBound(to: Double.self),
                                     factors: (scratch + Int(VS_NORM_MAX_PARTS) * 2 * channels * 8).assumingMemoryBound(to: Float.self),
-                                    depth_to_space: 1, source_width: 0)
+                                    depth_to_space: 1, source_width: 0, source_bf16: bf16 ? 1 : 0)
                                 vs_norm_run(&job)
                             }
                         }
                     }
                 }
             }
-        }
+        } }
         return (output, bytes.map { signed ? Int(Int8(bitPattern: $0)) : Int($0) })
     }
 
     /// Statistics per channel over every pixel, scale and shift, ReLU before the residual,
     /// rounding to nearest and saturation at the type's limits, in u8 and s8; with an odd channel
     /// count (the general loops) and the widths the kernels have their own loops for.
-    @Test(arguments: [(true, false, 5), (false, true, 5), (true, false, 16), (false, true, 32), (true, true, 64)])
-    func matchesAPlainReference(relu: Bool, signed: Bool, channels: Int) throws {
+    /// With `bf16` the kernel reads the source as the upper halves of the values (as an int8
+    /// convolution writes it for the norm), and the reference takes the values so rounded.
+    @Test(arguments: [(true, false, 5, false), (false, true, 5, false), (true, false, 16, false), (false, true, 32, false),
+                      (true, true, 64, false), (false, false, 5, true), (true, true, 16, true), (false, true, 64, true)])
+    func matchesAPlainReference(relu: Bool, signed: Bool, channels: Int, bf16: Bool) throws {
         let pixels = 997  // odd: no part of the work divides evenly, and the last block is partial
-        let source = (0..<(channels * pixels)).map { i in Float((i * 7919) % 1000) / 100 - 3 + Float(i % channels % 5) }
+        let exact = (0..<(channels * pixels)).map { i in Float((i * 7919) % 1000) / 100 - 3 + Float(i % channels % 5) }
+        let source = bf16 ? Self.bf16Bits(exact).map { Float(bitPattern: UInt32($0) << 16) } : exact
+        if bf16 { #expect(source != exact, "the test values should need rounding to bf16") }
         let residual = relu ? nil : (0..<(channels * pixels)).map { Float(($0 * 31) % 17) / 8 - 1 }
         let scales: [Float] = [1, 0.5, 2, -1, 3], shifts: [Float] = [0, 0.25, -0.5, 1, 0]
         let scale = (0..<channels).map { scales[$0 % 5] }, shift = (0..<channels).map { shifts[$0 % 5] }
         let quantizeScale: Float = 60
-        let got = run(source, channels: channels, scale: scale, shift: shift, relu: relu, residual: residual,
-                      quantizeScale: quantizeScale, signed: signed)
+        let got = run(bf16 ? exact : source, channels: channels, scale: scale, shift: shift, relu: relu, residual: residual,
+                      quantizeScale: quantizeScale, signed: signed, bf16: bf16)
         var sawSaturation = false
         for c in 0..<channels {
             let values = (0..<pixels).map { Double(source[$0 * channels + c]) }

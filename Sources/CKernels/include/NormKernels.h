@@ -22,11 +22,12 @@ extern "C" {
 /// One fused norm, bound to its buffers once at build time. Tensors are one image in NHWC
 /// order (oneDNN's `acdb`): `pixels` rows of `channels` contiguous floats or bytes.
 typedef struct {
-    /// The convolution's fp32 output.
-    const float *source;
+    /// The convolution's output: fp32, or bf16 when `source_bf16` (half the bytes to write and
+    /// read twice, which at 1280x720 no longer fit in the cache).
+    const void *source;
     /// An fp32 tensor added after the norm (and after its ReLU), or NULL.
     const float *residual;
-    /// Where the fp32 result goes (may be `source` itself), or NULL when no one reads it.
+    /// Where the fp32 result goes (may be `source` itself when that is fp32), or NULL when no one reads it.
     float *output;
     /// Where the quantized result goes (u8, or s8 when `quantized_signed`), or NULL.
     void *quantized;
@@ -52,6 +53,7 @@ typedef struct {
     /// step (docs/architecture.md, "Upsampling"). `residual` must be NULL.
     int32_t depth_to_space;
     int64_t source_width;
+    int32_t source_bf16;
 } vs_norm_job;
 
 /// Runs the job on the OpenMP threads oneDNN uses (the same libgomp pool, so the two never

@@ -270,16 +270,20 @@ final class DNNLGraph {
         return md.pointee
     }
 
+    /// oneDNN's name for the kernel `pd` dispatches (e.g. "brgconv:avx512_core_vnni").
+    func implementationName(_ pd: dnnl_primitive_desc_t) -> String {
+        var name: UnsafePointer<CChar>?
+        guard dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name else { return "unknown" }
+        return String(cString: name)
+    }
+
     /// Creates the primitive for `pd` (the graph owns it; `pd` may be destroyed afterwards).
     func primitive(_ pd: dnnl_primitive_desc_t, _ context: @autoclosure () -> String) throws -> dnnl_primitive_t {
         var primitive: dnnl_primitive_t?
         try dnnlCheck(dnnl_primitive_create(&primitive, pd), "dnnl_primitive_create", context())
         guard let primitive else { throw DNNLError(call: "dnnl_primitive_create", context: context(), status: -1) }
         primitives.append(primitive)
-        var name: UnsafePointer<CChar>?
-        if dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &name) == dnnl_success, let name {
-            implementations[primitive] = String(cString: name)
-        }
+        implementations[primitive] = implementationName(pd)
         if let md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0), dnnl_memory_desc_get_size(md) > 0 {
             scratchpadDescriptors[primitive] = md.pointee
         }
@@ -327,7 +331,7 @@ final class DNNLGraph {
         pointer.pointee.factors = (scratch + Int(VS_NORM_MAX_PARTS) * 2 * Int(summedChannels) * MemoryLayout<Double>.stride)
             .assumingMemoryBound(to: Float.self)
         normJobBindings.append { [unowned self] in
-            pointer.pointee.source = UnsafePointer(try handle(of: buffers.source).assumingMemoryBound(to: Float.self))
+            pointer.pointee.source = UnsafeRawPointer(try handle(of: buffers.source))
             pointer.pointee.residual = try buffers.residual.map { UnsafePointer(try handle(of: $0).assumingMemoryBound(to: Float.self)) }
             pointer.pointee.output = try buffers.output.map { try handle(of: $0).assumingMemoryBound(to: Float.self) }
             pointer.pointee.quantized = try buffers.quantized.map { try handle(of: $0) }

@@ -51,6 +51,11 @@ public final class StyleNetwork {
     private let acceptsBytes: Bool
     /// The memory object over `input`, to know the image when a convolution reads it.
     private var inputMemory: dnnl_memory_t?
+    /// Whether an int8 convolution followed by a fused norm writes bf16 rather than fp32 for it:
+    /// half the bytes written and then read twice by the norm, which decides the norms' time
+    /// once a frame's tensors outgrow the cache (docs/performance.md). Where oneDNN has no
+    /// optimized kernel for that output (CPUs without AVX-512 BF16) it stays fp32.
+    private lazy var writesBF16: Bool = fuseNorms && precision == .int8 && probeBF16Output()
 
     /// Whether 3x3 stride-1 convolutions may use oneDNN's Winograd kernels (where oneDNN has
     /// them; others stay direct).
@@ -98,6 +103,9 @@ public final class StyleNetwork {
         /// Step labels name it so: the layer's name, and which phase for a phase split.
         var label: String { "conv \(layer.name)" + (phase.map { " phase \($0)" } ?? "") }
         var phase: Int?
+        /// In int8, write bf16 instead of fp32 for the fused norm that reads it next
+        /// (`writesBF16`).
+        var bf16Output = false
     }
 
     private func fromFile(_ conv: Layer.Convolution) -> PreparedConvolution {
@@ -128,12 +136,13 @@ public final class StyleNetwork {
     private func addPhaseSplit(_ split: PhaseSplitConvolution, source: Value, prequantized: Value?) throws -> Value {
         let name = split.phases[0].layer.name
         let phaseCount = split.phases.count, outs = split.outChannels
-        let planesMD = try memoryDescriptor([phaseCount, outs, source.height, source.width], dnnl_nhwc)
-        let planes = try graph.activation(planesMD, "conv \(name) phases output")
         let range = precision == .int8 ? model.quantization?.inputRange(of: name) : nil
+        let type = range != nil && writesBF16 ? dnnl_bf16 : dnnl_f32
+        let planesMD = try memoryDescriptor([phaseCount, outs, source.height, source.width], dnnl_nhwc, type)
+        let planes = try graph.activation(planesMD, "conv \(name) phases output")
         var input = source
-        let planeMD = try memoryDescriptor([1, outs, source.height, source.width], dnnl_nhwc)
-        let planeBytes = outs * source.height * source.width * MemoryLayout<Float>.size
+        let planeMD = try memoryDescriptor([1, outs, source.height, source.width], dnnl_nhwc, type)
+        let planeBytes = outs * source.height * source.width * (type == dnnl_bf16 ? 2 : MemoryLayout<Float>.size)
         for (index, phase) in split.phases.enumerated() {
             var convolution = prepared(phase)
             convolution.destination = (planes.buffer, index * planeBytes, planeMD)
@@ -202,13 +211,21 @@ public final class StyleNetwork {
         input = graph.hostBuffer(count: planeCount)
         outputBuffer = graph.hostBuffer(count: planeCount)
         styleWeights = (0..<model.styles.count).map { $0 == 0 ? 1 : 0 }
-        let stagingBuffer = try build()
+        let stagingBuffer = try Self.buildLock.withLock { try build() }
         try graph.prepare()
         if let (buffer, factor) = stagingBuffer {
             finalShuffle = (UnsafePointer(graph.pointer(toActivation: buffer).assumingMemoryBound(to: Float.self)), factor)
         }
         try setStyleWeights(styleWeights)
     }
+
+    /// One network is built at a time in a process. Built at the same time as an int8 network,
+    /// an fp32 network painted a wrong picture about one time in four (up to 0.4 off in 0...1;
+    /// ConcurrentBuildTests), and later networks of that size could inherit it through oneDNN's
+    /// primitive cache; with creation serialized it never did. The culprit inside building
+    /// (primitive creation or the weight reorders run then) is not pinned down. Building happens
+    /// once per job, so the lock costs nothing per frame, and running stays concurrent.
+    static let buildLock = NSLock()
 
     /// Blends the styles: each norm's scale and shift become `sum(weights[s] * row[s])`.
     /// Call it when the user changes the style mix, not per frame. Throws `NetworkError` unless
@@ -258,6 +275,24 @@ public final class StyleNetwork {
         return zip(graph.steps, totals).map {
             StepTiming(label: $0.label, implementation: $0.implementation, milliseconds: $1 / count)
         }
+    }
+
+    /// Whether oneDNN has an optimized int8 convolution writing bf16 on this CPU: a small one
+    /// is described, and its kernel must not be a reference one.
+    private func probeBF16Output() -> Bool {
+        guard let source = try? memoryDescriptor([1, 16, 8, 8], dnnl_format_tag_any, dnnl_u8),
+              let weights = try? memoryDescriptor([16, 16, 3, 3], dnnl_format_tag_any, dnnl_s8),
+              let destination = try? memoryDescriptor([1, 16, 8, 8], dnnl_format_tag_any, dnnl_bf16) else { return false }
+        var src = source, wei = weights, dst = destination
+        var desc = dnnl_convolution_desc_t()
+        guard dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, dnnl_convolution_direct, &src, &wei, nil, &dst,
+                                                 [1, 1], [1, 1], [1, 1]) == dnnl_success,
+              let attr = try? graph.attributes("bf16 probe") else { return false }
+        defer { dnnl_primitive_attr_destroy(attr) }
+        guard dnnl_primitive_attr_set_output_scales(attr, 1, 0, [1]) == dnnl_success,
+              let pd = try? graph.primitiveDescriptor(desc, attr: attr, "bf16 probe") else { return false }
+        defer { dnnl_primitive_desc_destroy(pd) }
+        return !graph.implementationName(pd).hasPrefix("ref")
     }
 
     // MARK: - Building
@@ -328,10 +363,12 @@ public final class StyleNetwork {
             switch ops[i] {
             case .conv(let conv):
                 let fuseSigmoid = i + 1 < ops.count && ops[i + 1] == .sigmoid
-                try convolve(fromFile(conv), sigmoid: fuseSigmoid)
+                var prepared = fromFile(conv)
+                if i + 1 < ops.count, case .norm = ops[i + 1] { prepared.bf16Output = writesBF16 }
+                try convolve(prepared, sigmoid: fuseSigmoid)
                 if fuseSigmoid { i += 1 }
             case .norm(let norm):
-                let nhwc = try memoryDescriptor(current.dims, dnnl_nhwc)
+                let nhwc = try memoryDescriptor(current.dims, dnnl_nhwc, current.md.data_type)
                 // A phase split's output is its own plane layout, which only the fused norm reads.
                 if fuseNorms, depthToSpace > 1 || sameLayout(current.md, nhwc) {
                     // A residual add right after the norm joins it, as does the next int8
@@ -552,7 +589,8 @@ public final class StyleNetwork {
         var srcMD = try memoryDescriptor(paddedDims(source, conv), dnnl_format_tag_any, signed ? dnnl_s8 : dnnl_u8)
         var weightsMD = try memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_format_tag_any, dnnl_s8)
         var biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
-        var dstMD = try prepared.destination?.md ?? memoryDescriptor([1, conv.outChannels, outHeight, outWidth], dnnl_format_tag_any)
+        var dstMD = try prepared.destination?.md
+            ?? memoryDescriptor([1, conv.outChannels, outHeight, outWidth], dnnl_format_tag_any, prepared.bf16Output ? dnnl_bf16 : dnnl_f32)
         var desc = dnnl_convolution_desc_t()
         let strides: [Int64] = [Int64(s), Int64(s)]
         let before = [Int64(zeros.top), Int64(zeros.left)], after = [Int64(zeros.bottom), Int64(zeros.right)]
@@ -741,8 +779,11 @@ public final class StyleNetwork {
             Value(memory: memory, buffer: buffer, md: md, channels: channels, height: height, width: width,
                   nonNegative: nonNegative)
         }
-        let outputMD = f == 1 ? source.md : try memoryDescriptor(dims, dnnl_nhwc)
-        let other = try residual.map { try converted($0, to: source.md, label: label + " layout") }
+        let bf16 = source.md.data_type == dnnl_bf16
+        // The fp32 result has the source's layout, unless the source is phase planes or bf16.
+        let outputMD = f == 1 && !bf16 ? source.md : try memoryDescriptor(dims, dnnl_nhwc)
+        // The residual is read in the fp32 result's layout.
+        let other = try residual.map { try converted($0, to: outputMD, label: label + " layout") }
 
         var quantized: Value?
         var quantizeScale: Float = 1
@@ -759,7 +800,7 @@ public final class StyleNetwork {
         }
         var output: (memory: dnnl_memory_t, buffer: Int?)?
         if fp32Needed || quantized == nil {
-            output = inPlace && f == 1 ? (source.memory, source.buffer) : try graph.activation(outputMD, label + " output")
+            output = inPlace && f == 1 && !bf16 ? (source.memory, source.buffer) : try graph.activation(outputMD, label + " output")
         }
 
         let scale = graph.hostBuffer(count: norm.channels)
@@ -768,7 +809,8 @@ public final class StyleNetwork {
                               pixels: Int64(source.height * source.width), channels: Int32(channels),
                               scale: UnsafePointer(scale), shift: UnsafePointer(shift), epsilon: Layer.normEpsilon,
                               relu: norm.relu ? 1 : 0, quantize_scale: quantizeScale, quantized_signed: nonNegative ? 0 : 1,
-                              partial_sums: nil, factors: nil, depth_to_space: Int32(f), source_width: Int64(source.width))
+                              partial_sums: nil, factors: nil, depth_to_space: Int32(f), source_width: Int64(source.width),
+                              source_bf16: bf16 ? 1 : 0)
         graph.appendNorm(job, buffers: .init(source: source.memory, residual: other?.memory, output: output?.memory,
                                              quantized: quantized?.memory),
                          label: label)
@@ -777,7 +819,7 @@ public final class StyleNetwork {
                                         shiftRows: model.tensor(named: norm.shiftName)!.values))
         // Without an fp32 output only the quantized copy is read next (the caller's convolution).
         let value = output.map { result($0.memory, $0.buffer, outputMD) }
-            ?? (f == 1 ? result(source.memory, source.buffer, source.md) : quantized!)
+            ?? (f == 1 && !bf16 ? result(source.memory, source.buffer, source.md) : quantized!)
         return (value, quantized)
     }
 
