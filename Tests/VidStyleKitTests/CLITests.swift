@@ -171,6 +171,20 @@ import Testing
         #expect(result.stdout.hasPrefix("stylizer: 40x30 network=88x80 median_ms="), "\(result.stdout)")
     }
 
+    /// `--steps` adds one line per step of the forward pass, with its kernel, and a total whose
+    /// count matches the lines.
+    @Test func benchTimesEachStep() throws {
+        let result = try vidstyle(["bench", "--width", "40", "--height", "30", "--runs", "2", "--steps"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n")
+        let steps = lines.filter { $0.hasPrefix("step: ") }
+        #expect(steps.contains { $0.contains(" ms  conv enc1") && $0.hasSuffix(")") }, "\(result.stdout)")
+        #expect(steps.contains { $0.contains(" ms  norm ") }, "\(result.stdout)")
+        let total = try #require(lines.last { $0.hasPrefix("steps: total_ms=") }, "\(result.stdout)")
+        #expect(total.hasSuffix(" count=\(steps.count)"), "\(total)")
+        #expect(!(try vidstyle(["bench", "--width", "40", "--height", "30", "--runs", "1"])).stdout.contains("step: "))
+    }
+
     @Test func versionIsPrinted() throws {
         let result = try TestMedia.run(Self.binary, ["--version"])
         #expect(result.status == 0)
