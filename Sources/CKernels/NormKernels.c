@@ -63,21 +63,17 @@ static inline __attribute__((always_inline)) void sum_pixels(const void *source,
 
 /// One `case` per usual channel count, for fp32 and bf16 sources, so each inlined loop has both
 /// as constants.
-#define VS_BY_CHANNELS(channels, bf16, call)                                   \
-    if (bf16) {                                                                \
-        switch (channels) {                                                    \
-        case 16: call(16, 1); break;                                           \
-        case 32: call(32, 1); break;                                           \
-        case 64: call(64, 1); break;                                           \
-        default: call(channels, 1); break;                                     \
-        }                                                                      \
-    } else {                                                                   \
-        switch (channels) {                                                    \
-        case 16: call(16, 0); break;                                           \
-        case 32: call(32, 0); break;                                           \
-        case 64: call(64, 0); break;                                           \
-        default: call(channels, 0); break;                                     \
-        }                                                                      \
+#define VS_BY_SOURCE_TYPE(bf16, call, channels) \
+    do {                                            \
+        if (bf16) call(channels, 1);                \
+        else call(channels, 0);                     \
+    } while (0)
+#define VS_BY_CHANNELS(channels, bf16, call)                                      \
+    switch (channels) {                                                           \
+    case 16: VS_BY_SOURCE_TYPE(bf16, call, 16); break;                            \
+    case 32: VS_BY_SOURCE_TYPE(bf16, call, 32); break;                            \
+    case 64: VS_BY_SOURCE_TYPE(bf16, call, 64); break;                            \
+    default: VS_BY_SOURCE_TYPE(bf16, call, channels); break;                      \
     }
 
 VS_CLONES void vs_norm_sum_part(const void *source, int64_t begin, int64_t end, int32_t channels, int bf16,
@@ -129,29 +125,24 @@ static inline __attribute__((always_inline)) void apply_pixels(const vs_norm_job
                 for (int32_t c = 0; c < channels; c++) out[c] = y[p * channels + c];
             }
         }
-        if (job->quantized && job->quantized_signed) {
-            VS_PIXEL_LOOP
-            for (int64_t p = 0; p < n; p++) {
-                int8_t *out = (int8_t *)job->quantized + (first + p * stride) * channels;
-                VS_CHANNEL_LOOP
-                for (int32_t c = 0; c < channels; c++) {
-                    float v = y[p * channels + c] * q;
-                    v = v < -128 ? -128 : (v > 127 ? 127 : v);
-                    out[c] = (int8_t)(int32_t)rintf(v);
-                }
-            }
-        } else if (job->quantized) {
-            VS_PIXEL_LOOP
-            for (int64_t p = 0; p < n; p++) {
-                uint8_t *out = (uint8_t *)job->quantized + (first + p * stride) * channels;
-                VS_CHANNEL_LOOP
-                for (int32_t c = 0; c < channels; c++) {
-                    float v = y[p * channels + c] * q;
-                    v = v < 0 ? 0 : (v > 255 ? 255 : v);
-                    out[c] = (uint8_t)(int32_t)rintf(v);
-                }
-            }
+        // The quantized copy: round(y * q), saturated to the type's range.
+#define VS_QUANTIZE(type, low, high)                                                    \
+        VS_PIXEL_LOOP                                                                   \
+        for (int64_t p = 0; p < n; p++) {                                               \
+            type *out = (type *)job->quantized + (first + p * stride) * channels;       \
+            VS_CHANNEL_LOOP                                                             \
+            for (int32_t c = 0; c < channels; c++) {                                    \
+                float v = y[p * channels + c] * q;                                      \
+                v = v < (low) ? (low) : (v > (high) ? (high) : v);                      \
+                out[c] = (type)(int32_t)rintf(v);                                       \
+            }                                                                           \
         }
+        if (job->quantized && job->quantized_signed) {
+            VS_QUANTIZE(int8_t, -128, 127)
+        } else if (job->quantized) {
+            VS_QUANTIZE(uint8_t, 0, 255)
+        }
+#undef VS_QUANTIZE
     }
 }
 

@@ -339,24 +339,6 @@ public final class StyleNetwork {
 
         /// Set by a phase split for the norm right after it: the factor that norm puts back.
         var depthToSpace = 1
-        func convolve(_ conv: PreparedConvolution, sigmoid: Bool) throws {
-            let name = conv.layer.name
-            if precision == .int8, let range = model.quantization?.inputRange(of: name) {
-                // The quantized copy of the input is for this conv alone: a saved tensor
-                // stays fp32 for its residual add.
-                let ready = prequantized?.convolution == name ? prequantized?.value : nil
-                prequantized = nil
-                current = try addQuantizedConvolution(conv, source: current, inputRange: range, sigmoid: sigmoid,
-                                                      prequantized: ready)
-                quantizedConvolutions.append(name)
-            } else {
-                current = try addConvolution(conv, source: current, sigmoid: sigmoid) { converted in
-                    // A saved tensor converted for this conv is the same values: let the
-                    // residual add use the converted copy too rather than converting again.
-                    for j in stack.indices where same(stack[j], current) { stack[j] = converted }
-                }
-            }
-        }
 
         var i = 0
         while i < ops.count {
@@ -365,7 +347,21 @@ public final class StyleNetwork {
                 let fuseSigmoid = i + 1 < ops.count && ops[i + 1] == .sigmoid
                 var prepared = fromFile(conv)
                 if i + 1 < ops.count, case .norm = ops[i + 1] { prepared.bf16Output = writesBF16 }
-                try convolve(prepared, sigmoid: fuseSigmoid)
+                if precision == .int8, let range = model.quantization?.inputRange(of: conv.name) {
+                    // The quantized copy of the input is for this conv alone: a saved tensor
+                    // stays fp32 for its residual add.
+                    let ready = prequantized?.convolution == conv.name ? prequantized?.value : nil
+                    prequantized = nil
+                    current = try addQuantizedConvolution(prepared, source: current, inputRange: range, sigmoid: fuseSigmoid,
+                                                          prequantized: ready)
+                    quantizedConvolutions.append(conv.name)
+                } else {
+                    current = try addConvolution(prepared, source: current, sigmoid: fuseSigmoid) { converted in
+                        // A saved tensor converted for this conv is the same values: let the
+                        // residual add use the converted copy too rather than converting again.
+                        for j in stack.indices where same(stack[j], current) { stack[j] = converted }
+                    }
+                }
                 if fuseSigmoid { i += 1 }
             case .norm(let norm):
                 let nhwc = try memoryDescriptor(current.dims, dnnl_nhwc, current.md.data_type)

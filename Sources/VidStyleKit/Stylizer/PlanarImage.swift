@@ -47,9 +47,4 @@ enum PlanarImage {
         let reflected = 2 * count - 2 - i
         return max(0, reflected)
     }
-
-    @inline(__always)
-    static func toByte(_ v: Float) -> UInt8 {
-        UInt8(max(0, min(255, v + 0.5)))
-    }
 }
