@@ -469,33 +469,56 @@ public final class StyleNetwork {
         let zeros = mirror ? .none : padding
         let outHeight = (source.height + padding.top + padding.bottom - k) / s + 1
         let outWidth = (source.width + padding.left + padding.right - k) / s + 1
-        var srcMD = try memoryDescriptor(paddedDims(source, conv), dnnl_format_tag_any)
-        var weightsMD = try memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_format_tag_any)
-        var biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
-        var dstMD = try prepared.destination?.md ?? memoryDescriptor([1, conv.outChannels, outHeight, outWidth], dnnl_format_tag_any)
-        var desc = dnnl_convolution_desc_t()
+        let biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
         let strides: [Int64] = [Int64(s), Int64(s)]
         let before = [Int64(zeros.top), Int64(zeros.left)], after = [Int64(zeros.bottom), Int64(zeros.right)]
-        func describe(_ algorithm: dnnl_alg_kind_t) throws {
-            let status = withUnsafePointer(to: &biasMD) { bias in
-                dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, algorithm,
-                                                   &srcMD, &weightsMD, conv.hasBias ? bias : nil, &dstMD,
-                                                   strides, before, after)
-            }
-            try dnnlCheck(status, "dnnl_convolution_forward_desc_init", label)
-        }
-
         let attr = try graph.attributes(label)
         defer { dnnl_primitive_attr_destroy(attr) }
         if sigmoid { try graph.appendSigmoid(to: attr, label) }
-        let pd: dnnl_primitive_desc_t
-        if useWinograd && k == 3 && s == 1,
-           (try? describe(dnnl_convolution_winograd)) != nil,
-           let winograd = try? graph.primitiveDescriptor(desc, attr: attr, label) {
-            pd = winograd
-        } else {
-            try describe(dnnl_convolution_direct)
-            pd = try graph.primitiveDescriptor(desc, attr: attr, label)
+        /// The primitive descriptor for one algorithm and pair of layouts, or nil where oneDNN
+        /// has no kernel for them.
+        func candidate(_ algorithm: dnnl_alg_kind_t, source sourceTag: dnnl_format_tag_t,
+                       destination destinationTag: dnnl_format_tag_t) -> dnnl_primitive_desc_t? {
+            guard var srcMD = try? memoryDescriptor(paddedDims(source, conv), sourceTag),
+                  var weightsMD = try? memoryDescriptor([conv.outChannels, conv.inChannels, k, k], dnnl_format_tag_any),
+                  var dstMD = try? prepared.destination?.md
+                    ?? memoryDescriptor([1, conv.outChannels, outHeight, outWidth], destinationTag) else { return nil }
+            var biasMD = biasMD
+            var desc = dnnl_convolution_desc_t()
+            let status = withUnsafePointer(to: &biasMD) { bias in
+                dnnl_convolution_forward_desc_init(&desc, dnnl_forward_inference, algorithm, &srcMD, &weightsMD,
+                                                   conv.hasBias ? bias : nil, &dstMD, strides, before, after)
+            }
+            guard status == dnnl_success else { return nil }
+            return try? graph.primitiveDescriptor(desc, attr: attr, label)
+        }
+        // In order of preference, the first with an optimized kernel wins (never a `ref` one
+        // while another exists: oneDNN 2.6 falls back to its scalar reference convolution, 200x
+        // slower, for a blocked source with a plain NHWC destination on AVX2):
+        // oneDNN's Winograd for 3x3 stride 1 (AVX-512 only; blocked layouts); NHWC in and out
+        // where the fused norm reads the result (its layout; a phase plane is always NHWC);
+        // then whatever layouts oneDNN prefers.
+        var candidates: [(dnnl_alg_kind_t, dnnl_format_tag_t, dnnl_format_tag_t)] = []
+        if useWinograd && k == 3 && s == 1 && prepared.destination == nil {
+            candidates.append((dnnl_convolution_winograd, dnnl_format_tag_any, dnnl_format_tag_any))
+        }
+        if fuseNorms || prepared.destination != nil { candidates.append((dnnl_convolution_direct, dnnl_nhwc, dnnl_nhwc)) }
+        candidates.append((dnnl_convolution_direct, dnnl_format_tag_any, dnnl_format_tag_any))
+        var chosen: dnnl_primitive_desc_t?
+        for (algorithm, sourceTag, destinationTag) in candidates {
+            guard let pd = candidate(algorithm, source: sourceTag, destination: destinationTag) else { continue }
+            if chosen == nil {
+                chosen = pd
+            } else if graph.implementationName(chosen!).hasPrefix("ref") && !graph.implementationName(pd).hasPrefix("ref") {
+                dnnl_primitive_desc_destroy(chosen!)
+                chosen = pd
+            } else {
+                dnnl_primitive_desc_destroy(pd)
+            }
+            if !graph.implementationName(chosen!).hasPrefix("ref") { break }
+        }
+        guard let pd = chosen else {
+            throw DNNLError(call: "dnnl_primitive_desc_create", context: label + " (no kernel for any layout)", status: -1)
         }
         defer { dnnl_primitive_desc_destroy(pd) }
         guard let wantedSrc = graph.argumentDescriptor(pd, vs_dnnl_arg_src()),
