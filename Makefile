@@ -33,10 +33,13 @@ demo: release
 	$(RELEASE_BIN) samples/city.mp4 out/city-styled.mp4 --style $(DEMO_STYLE) --overwrite
 	@echo "demo: wrote out/city-styled.mp4"
 
-## test: build and run every test (no Python, no network, no ../shared needed)
+## test: build and run every test (no Python, no network, no ../shared needed), then the
+## no-reference-kernel suite again with oneDNN and our kernels capped at AVX2, so an AVX-512
+## machine checks the AVX2 dispatch too
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	ONEDNN_MAX_CPU_ISA=AVX2 $(SWIFT) test --skip-build --filter NoReferenceKernelTests
 
 ## bench: engine speed against PyTorch and ONNX Runtime, end-to-end fps, peak memory
 bench: release

@@ -18,7 +18,8 @@ static inline int32_t mirror(int32_t i, int32_t count) {
     return reflected > 0 ? reflected : 0;
 }
 
-VS_CLONES static void to_planar_rows(const vs_frame_placement *p, float *planar, int64_t begin, int64_t end) {
+static inline __attribute__((always_inline)) void to_planar_rows_body(const vs_frame_placement *p, float *planar,
+                                                                     int64_t begin, int64_t end) {
     const int64_t plane = (int64_t)p->width * p->height;
     const float inv = 1.0f / 255.0f;
     const int32_t inside_begin = p->left, inside_end = p->left + p->frame_width;
@@ -50,6 +51,9 @@ typedef struct {
     float *planar;
 } planar_pass;
 
+VS_MULTIVERSIONED(static, to_planar_rows, (const vs_frame_placement *p, float *planar, int64_t begin, int64_t end),
+                  (p, planar, begin, end))
+
 static void to_planar_thread(void *data) {
     const planar_pass *pass = data;
     int64_t begin, end;
@@ -62,7 +66,8 @@ void vs_frame_to_planar(const vs_frame_placement *placement, float *planar) {
     GOMP_parallel(to_planar_thread, &pass, 0, 0);
 }
 
-VS_CLONES static void to_bytes_rows(const vs_frame_placement *p, uint8_t *nhwc, float scale, int64_t begin, int64_t end) {
+static inline __attribute__((always_inline)) void to_bytes_rows_body(const vs_frame_placement *p, uint8_t *nhwc, float scale,
+                                                                    int64_t begin, int64_t end) {
     for (int64_t y = begin; y < end; y++) {
         const uint8_t *row = p->frame + mirror((int32_t)y - p->top, p->frame_height) * p->frame_stride;
         uint8_t *out = nhwc + y * p->width * 3;
@@ -94,6 +99,9 @@ typedef struct {
     uint8_t *nhwc;
     float scale;
 } bytes_pass;
+
+VS_MULTIVERSIONED(static, to_bytes_rows, (const vs_frame_placement *p, uint8_t *nhwc, float scale, int64_t begin, int64_t end),
+                  (p, nhwc, scale, begin, end))
 
 static void to_bytes_thread(void *data) {
     const bytes_pass *pass = data;
@@ -159,7 +167,7 @@ static inline __attribute__((always_inline)) void output_row(const vs_output_job
     }
 }
 
-VS_CLONES static void output_rows(const vs_output_job *job, int64_t begin, int64_t end) {
+static inline __attribute__((always_inline)) void output_rows_body(const vs_output_job *job, int64_t begin, int64_t end) {
     for (int64_t y = begin; y < end; y++) {
         switch (job->factor) {
         case 1: output_row(job, y, 1); break;
@@ -168,6 +176,8 @@ VS_CLONES static void output_rows(const vs_output_job *job, int64_t begin, int64
         }
     }
 }
+
+VS_MULTIVERSIONED(static, output_rows, (const vs_output_job *job, int64_t begin, int64_t end), (job, begin, end))
 
 static void output_thread(void *data) {
     const vs_output_job *job = data;

@@ -76,8 +76,8 @@ static inline __attribute__((always_inline)) void sum_pixels(const void *source,
     default: VS_BY_SOURCE_TYPE(bf16, call, channels); break;                      \
     }
 
-VS_CLONES void vs_norm_sum_part(const void *source, int64_t begin, int64_t end, int32_t channels, int bf16,
-                                double *sums) {
+static inline __attribute__((always_inline)) void vs_norm_sum_part_body(const void *source, int64_t begin, int64_t end,
+                                                                        int32_t channels, int bf16, double *sums) {
 #define VS_SUM(c, b) sum_pixels(source, begin, end, c, b, sums)
     VS_BY_CHANNELS(channels, bf16, VS_SUM)
 #undef VS_SUM
@@ -154,14 +154,15 @@ static inline __attribute__((always_inline)) void apply_any(const vs_norm_job *j
 }
 
 /// The result for pixels [begin, end).
-VS_CLONES void vs_norm_apply_part(const vs_norm_job *job, int64_t begin, int64_t end) {
+static inline __attribute__((always_inline)) void vs_norm_apply_part_body(const vs_norm_job *job, int64_t begin, int64_t end) {
     apply_any(job, begin, end - begin, begin, 1);
 }
 
 /// The depth-to-space result for source rows [row_begin, row_end) (see `depth_to_space`): each
 /// row of every phase plane, normalized per channel, goes to its places in its output row, f
 /// pixels apart.
-VS_CLONES void vs_norm_apply_shuffled_rows(const vs_norm_job *job, int64_t row_begin, int64_t row_end) {
+static inline __attribute__((always_inline)) void vs_norm_apply_shuffled_rows_body(const vs_norm_job *job, int64_t row_begin,
+                                                                                   int64_t row_end) {
     const int32_t f = job->depth_to_space;
     const int64_t width = job->source_width;
     for (int64_t row = row_begin; row < row_end; row++)
@@ -169,6 +170,13 @@ VS_CLONES void vs_norm_apply_shuffled_rows(const vs_norm_job *job, int64_t row_b
             for (int32_t j = 0; j < f; j++)
                 apply_any(job, (i * f + j) * job->pixels + row * width, width, (row * f + i) * width * f + j, f);
 }
+
+VS_MULTIVERSIONED(static, vs_norm_sum_part,
+                  (const void *source, int64_t begin, int64_t end, int32_t channels, int bf16, double *sums),
+                  (source, begin, end, channels, bf16, sums))
+VS_MULTIVERSIONED(static, vs_norm_apply_part, (const vs_norm_job *job, int64_t begin, int64_t end), (job, begin, end))
+VS_MULTIVERSIONED(static, vs_norm_apply_shuffled_rows, (const vs_norm_job *job, int64_t row_begin, int64_t row_end),
+                  (job, row_begin, row_end))
 
 static int32_t phases_of(const vs_norm_job *job) {
     return job->depth_to_space > 1 ? job->depth_to_space * job->depth_to_space : 1;

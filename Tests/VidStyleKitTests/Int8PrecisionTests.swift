@@ -16,7 +16,7 @@ struct Int8PrecisionTests {
         try GoldenNetworkRun.output(model, precision, cpu: cpu, shareActivations: shareActivations)
     }
 
-    private func psnr(_ a: [Float], _ b: [Float]) -> Double {
+    func psnr(_ a: [Float], _ b: [Float]) -> Double {
         let mse = zip(a, b).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) } / Double(a.count)
         return mse == 0 ? .infinity : 10 * log10(1 / mse)
     }
@@ -152,16 +152,20 @@ struct Int8PrecisionTests {
         #expect(psnr(fp32.values, zeroPadded.values) < 60, "reflect padding changed nothing")
     }
 
-    @Test func autoPicksInt8OnlyForACalibratedModelOnAVNNICPU() throws {
+    /// `auto` follows the measured table (docs/performance.md): int8 from AVX2 up, with or
+    /// without VNNI, when the model is calibrated; fp32 otherwise.
+    @Test func autoPicksInt8ForACalibratedModelFromAVX2Up() throws {
         let plain = try StyleModel.load(contentsOf: Fixtures.tinyModel)
         let calibrated = try StyleModel.load(contentsOf: Self.calibratedModel)
         #expect(plain.quantization == nil)
         #expect(calibrated.quantization?.inputRanges.keys.sorted() == Self.allConvolutions.sorted())
         #expect(calibrated.quantization?.inputRange(of: "enc1") ?? 0 > 0.9)
         let vnni = CPUFeatures(hasVNNI: true), avx2 = CPUFeatures(hasVNNI: false)
-        #expect(try PrecisionChoice.auto.resolved(for: calibrated, cpu: vnni) == .int8)
-        #expect(try PrecisionChoice.auto.resolved(for: calibrated, cpu: avx2) == .fp32)
-        #expect(try PrecisionChoice.auto.resolved(for: plain, cpu: vnni) == .fp32)
+        for level in CPUFeatures.Level.allCases {
+            let expected: Precision = level >= .avx2 ? .int8 : .fp32
+            #expect(try PrecisionChoice.auto.resolved(for: calibrated, cpu: CPUFeatures(level: level)) == expected, "\(level)")
+            #expect(try PrecisionChoice.auto.resolved(for: plain, cpu: CPUFeatures(level: level)) == .fp32, "\(level)")
+        }
         #expect(try PrecisionChoice.int8.resolved(for: calibrated, cpu: avx2) == .int8)
         #expect(try PrecisionChoice.fp32.resolved(for: calibrated, cpu: vnni) == .fp32)
     }

@@ -25,16 +25,31 @@ import CKernels
 /// for it), so a buffer whose last reader has run can be overwritten by a later step. Without
 /// this every activation of the forward pass stayed allocated at once (~450 MB at 1280x720).
 final class DNNLGraph {
-    /// One primitive call with its argument list (allocated once, at build time), or one fused
-    /// norm of our own (`normJob`, run by CKernels between primitives).
+    /// One primitive call with its argument list (allocated once, at build time), or one step
+    /// of our own kernels (`kernel`, run by CKernels between primitives).
     struct Step {
         let primitive: dnnl_primitive_t?
         let args: UnsafeMutablePointer<dnnl_exec_arg_t>?
         let count: Int32
-        let normJob: UnsafeMutablePointer<vs_norm_job>?
+        let kernel: OwnKernel?
         let label: String
-        /// oneDNN's name for the kernel it dispatched (e.g. "jit_uni_int8:avx2").
+        /// oneDNN's name for the kernel it dispatched (e.g. "jit_uni_int8:avx2"), or ours
+        /// ("vidstyle:fused_norm", "vidstyle:winograd_f4x4_avx2").
         let implementation: String
+    }
+
+    /// A step of our own kernels, with its job bound once (its tensor pointers set by `prepare()`).
+    enum OwnKernel {
+        case norm(UnsafeMutablePointer<vs_norm_job>)
+        case winograd(UnsafeMutablePointer<vs_winograd_job>)
+
+        /// Runs the job on the OpenMP threads.
+        func run() {
+            switch self {
+            case .norm(let job): vs_norm_run(job)
+            case .winograd(let job): vs_winograd_run(job)
+            }
+        }
     }
 
     private(set) var engine: dnnl_engine_t?
@@ -43,9 +58,9 @@ final class DNNLGraph {
     private var memories: [dnnl_memory_t] = []
     private var argBuffers: [UnsafeMutablePointer<dnnl_exec_arg_t>] = []
     private var hostBuffers: [UnsafeMutableRawPointer] = []
-    private var normJobs: [UnsafeMutablePointer<vs_norm_job>] = []
-    /// Sets a norm job's buffer pointers once the arena has given its memory objects their bytes.
-    private var normJobBindings: [() throws -> Void] = []
+    private var ownJobs: [UnsafeMutableRawPointer] = []
+    /// Sets our kernels' jobs' buffer pointers once the arena has given its memory objects their bytes.
+    private var ownJobBindings: [() throws -> Void] = []
     private(set) var steps: [Step] = []
     /// Steps whose last argument slot is the scratchpad, with the descriptor it needs.
     private var scratchpadSlots: [(step: Int, md: dnnl_memory_desc_t)] = []
@@ -90,7 +105,7 @@ final class DNNLGraph {
     deinit {
         for buffer in argBuffers { buffer.deallocate() }
         for buffer in hostBuffers { buffer.deallocate() }
-        for job in normJobs { job.deallocate() }
+        for job in ownJobs { job.deallocate() }
         arena?.deallocate()
         for primitive in primitives { dnnl_primitive_destroy(primitive) }
         for memory in memories { dnnl_memory_destroy(memory) }
@@ -237,7 +252,7 @@ final class DNNLGraph {
         if !scratchpadReady { try prepareScratchpad() }
         if !arenaReady {
             try prepareArena()
-            for bind in normJobBindings { try bind() }
+            for bind in ownJobBindings { try bind() }
         }
     }
 
@@ -304,7 +319,7 @@ final class DNNLGraph {
             scratchpadSlots.append((steps.count, scratchpad))
         }
         argBuffers.append(buffer)
-        steps.append(Step(primitive: primitive, args: buffer, count: Int32(count), normJob: nil, label: label,
+        steps.append(Step(primitive: primitive, args: buffer, count: Int32(count), kernel: nil, label: label,
                           implementation: implementations[primitive] ?? "unknown"))
         scratchpadReady = false
     }
@@ -323,22 +338,49 @@ final class DNNLGraph {
     func appendNorm(_ job: vs_norm_job, buffers: NormBuffers, label: String) {
         let pointer = UnsafeMutablePointer<vs_norm_job>.allocate(capacity: 1)
         pointer.initialize(to: job)
-        normJobs.append(pointer)
+        ownJobs.append(UnsafeMutableRawPointer(pointer))
         let summedChannels = job.channels
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: Int(vs_norm_scratch_bytes(summedChannels)), alignment: 64)
         hostBuffers.append(scratch)
         pointer.pointee.partial_sums = scratch.assumingMemoryBound(to: Double.self)
         pointer.pointee.factors = (scratch + Int(VS_NORM_MAX_PARTS) * 2 * Int(summedChannels) * MemoryLayout<Double>.stride)
             .assumingMemoryBound(to: Float.self)
-        normJobBindings.append { [unowned self] in
+        ownJobBindings.append { [unowned self] in
             pointer.pointee.source = UnsafeRawPointer(try handle(of: buffers.source))
             pointer.pointee.residual = try buffers.residual.map { UnsafePointer(try handle(of: $0).assumingMemoryBound(to: Float.self)) }
             pointer.pointee.output = try buffers.output.map { try handle(of: $0).assumingMemoryBound(to: Float.self) }
             pointer.pointee.quantized = try buffers.quantized.map { try handle(of: $0) }
         }
-        steps.append(Step(primitive: nil, args: nil, count: 0, normJob: pointer, label: label, implementation: "vidstyle:fused_norm"))
+        steps.append(Step(primitive: nil, args: nil, count: 0, kernel: .norm(pointer), label: label,
+                          implementation: "vidstyle:fused_norm"))
         arenaReady = false
     }
+
+    /// Appends one of our Winograd convolutions (CKernels) to the forward pass: `job` with its
+    /// shape, weights and bias set; the graph sets its tensors and scratch. Steps run one at a
+    /// time, so every Winograd step shares one scratch buffer, as large as the largest need.
+    func appendWinograd(_ job: vs_winograd_job, source: dnnl_memory_t, destination: dnnl_memory_t, label: String) {
+        let pointer = UnsafeMutablePointer<vs_winograd_job>.allocate(capacity: 1)
+        pointer.initialize(to: job)
+        ownJobs.append(UnsafeMutableRawPointer(pointer))
+        winogradScratchBytes = max(winogradScratchBytes,
+                                   Int(vs_winograd_scratch_bytes(job.in_channels, job.out_channels, job.max_threads)))
+        ownJobBindings.append { [unowned self] in
+            pointer.pointee.source = UnsafePointer(try handle(of: source).assumingMemoryBound(to: Float.self))
+            pointer.pointee.destination = try handle(of: destination).assumingMemoryBound(to: Float.self)
+            if winogradScratch == nil {
+                let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(64, winogradScratchBytes), alignment: 64)
+                hostBuffers.append(scratch)
+                winogradScratch = scratch
+            }
+            pointer.pointee.scratch = winogradScratch
+        }
+        steps.append(Step(primitive: nil, args: nil, count: 0, kernel: .winograd(pointer), label: label,
+                          implementation: "vidstyle:winograd_f4x4_avx2"))
+        arenaReady = false
+    }
+    private var winogradScratchBytes = 0
+    private var winogradScratch: UnsafeMutableRawPointer?
 
     /// Gives every step that needs a scratchpad a view of one shared buffer, as large as the
     /// largest need. Runs once, before the first forward pass.
@@ -426,10 +468,10 @@ final class DNNLGraph {
     func execute() throws {
         if !scratchpadReady || !arenaReady { try prepare() }
         for step in steps {
-            if let job = step.normJob {
+            if let kernel = step.kernel {
                 // oneDNN's CPU stream runs each primitive before returning; waiting makes sure.
                 try dnnlCheck(dnnl_stream_wait(stream), "dnnl_stream_wait", step.label)
-                vs_norm_run(job)
+                kernel.run()
                 continue
             }
             let status = dnnl_primitive_execute(step.primitive, stream, step.count, step.args)
@@ -449,8 +491,8 @@ final class DNNLGraph {
         try dnnlCheck(dnnl_stream_wait(stream), "dnnl_stream_wait", "before timing")
         for (index, step) in steps.enumerated() {
             let start = DispatchTime.now().uptimeNanoseconds
-            if let job = step.normJob {
-                vs_norm_run(job)
+            if let kernel = step.kernel {
+                kernel.run()
             } else {
                 let status = dnnl_primitive_execute(step.primitive, stream, step.count, step.args)
                 if status != dnnl_success {

@@ -62,6 +62,8 @@ public final class StyleNetwork {
     public let useWinograd: Bool
     /// The precision the convolutions were built in.
     public let precision: Precision
+    /// Which kernel family runs each convolution (`KernelSelection`).
+    let kernels: KernelSelection
     /// Whether norms on NHWC tensors run as the fused step (true unless a test compares it with
     /// oneDNN's batch normalization).
     let fuseNorms: Bool
@@ -189,8 +191,11 @@ public final class StyleNetwork {
 
     /// `shareActivations: false` gives every intermediate tensor its own bytes (the memory use
     /// before the liveness-planned arena); tests compare the two to catch a liveness mistake.
+    /// `ownWinograd`: where our Winograd kernel runs (`KernelSelection.WinogradUse`; `useWinograd:
+    /// false` turns off every Winograd kernel, oneDNN's and ours).
     init(model: StyleModel, width: Int, height: Int, useWinograd: Bool, precision: Precision = .fp32,
-         cpu: CPUFeatures = .current, shareActivations: Bool, fuseNorms: Bool = true, acceptingBytes: Bool = false) throws {
+         cpu: CPUFeatures = .current, shareActivations: Bool, fuseNorms: Bool = true, acceptingBytes: Bool = false,
+         ownWinograd: KernelSelection.WinogradUse = .auto) throws {
         let multiple = model.inputMultiple
         guard width > 0, height > 0, width % multiple == 0, height % multiple == 0 else {
             throw NetworkError.sizeNotMultiple(width: width, height: height, multiple: multiple)
@@ -200,6 +205,9 @@ public final class StyleNetwork {
         self.useWinograd = useWinograd
         self.precision = precision
         self.fuseNorms = fuseNorms
+        // Our Winograd reads and writes the fused norm's NHWC tensors; without fused norms
+        // (a test's comparison build) oneDNN runs every convolution.
+        kernels = KernelSelection(cpu: cpu, precision: precision, winograd: useWinograd && fuseNorms ? ownWinograd : .never)
         acceptsBytes = acceptingBytes
         self.cpu = cpu
         self.width = width
@@ -347,7 +355,13 @@ public final class StyleNetwork {
                 let fuseSigmoid = i + 1 < ops.count && ops[i + 1] == .sigmoid
                 var prepared = fromFile(conv)
                 if i + 1 < ops.count, case .norm = ops[i + 1] { prepared.bf16Output = writesBF16 }
-                if precision == .int8, let range = model.quantization?.inputRange(of: conv.name) {
+                if family(of: conv, source: current, fusesSigmoid: fuseSigmoid) == .winogradAVX2 {
+                    prequantized = nil
+                    current = try addWinogradConvolution(prepared, source: current) { converted in
+                        for j in stack.indices where same(stack[j], current) { stack[j] = converted }
+                    }
+                } else if runsInt8(conv, source: current, fusesSigmoid: fuseSigmoid),
+                          let range = model.quantization?.inputRange(of: conv.name) {
                     // The quantized copy of the input is for this conv alone: a saved tensor
                     // stays fp32 for its residual add.
                     let ready = prequantized?.convolution == conv.name ? prequantized?.value : nil
@@ -376,8 +390,14 @@ public final class StyleNetwork {
                     if saves { next += 1 }
                     var consumer: (conv: PreparedConvolution, range: Float, sigmoid: Bool)?
                     if precision == .int8, next < ops.count {
-                        if case .conv(let conv) = ops[next], let range = model.quantization?.inputRange(of: conv.name) {
-                            consumer = (fromFile(conv), range, next + 1 < ops.count && ops[next + 1] == .sigmoid)
+                        let sigmoidNext = next + 1 < ops.count && ops[next + 1] == .sigmoid
+                        // The norm's result has the source's size (times a depth-to-space factor).
+                        let result = Value(memory: current.memory, buffer: nil, md: current.md, channels: norm.channels,
+                                           height: current.height * depthToSpace, width: current.width * depthToSpace,
+                                           nonNegative: false)
+                        if case .conv(let conv) = ops[next], runsInt8(conv, source: result, fusesSigmoid: sigmoidNext),
+                           let range = model.quantization?.inputRange(of: conv.name) {
+                            consumer = (fromFile(conv), range, sigmoidNext)
                         } else if let split = phaseSplit(at: next, of: ops),
                                   let range = model.quantization?.inputRange(of: split.phases[0].layer.name) {
                             // Every phase reads the same quantized input: the first one's plan says how.
@@ -454,6 +474,46 @@ public final class StyleNetwork {
         try addReorder(value, to: out.memory, md: md, label: label)
         return Value(memory: out.memory, buffer: out.buffer, md: md, channels: value.channels, height: value.height, width: value.width,
                      nonNegative: value.nonNegative)
+    }
+
+    /// The kernel family for `conv` (a whole one from the file, not a phase) reading `source`.
+    private func family(of conv: Layer.Convolution, source: Value, fusesSigmoid: Bool) -> KernelSelection.Family {
+        kernels.family(for: conv, height: source.height, width: source.width, phase: false, fusesSigmoid: fusesSigmoid)
+    }
+
+    /// Whether `conv` runs in oneDNN's int8 kernels: an int8 network, a calibrated convolution,
+    /// and not one that our fp32 Winograd takes.
+    private func runsInt8(_ conv: Layer.Convolution, source: Value, fusesSigmoid: Bool) -> Bool {
+        precision == .int8 && model.quantization?.inputRange(of: conv.name) != nil
+            && family(of: conv, source: source, fusesSigmoid: fusesSigmoid) == .oneDNN
+    }
+
+    /// A 3x3 stride-1 convolution in our Winograd kernel (`KernelSelection.Family.winogradAVX2`):
+    /// fp32 NHWC in and out (the fused norms' layout, so usually no conversion either side), its
+    /// padding (zeros or mirrored) done inside the kernel. The weights are transformed once here.
+    private func addWinogradConvolution(_ prepared: PreparedConvolution, source: Value,
+                                        sourceConverted: (Value) -> Void) throws -> Value {
+        let conv = prepared.layer
+        let label = prepared.label
+        let input = try converted(source, to: try memoryDescriptor(source.dims, dnnl_nhwc), label: label + " input layout")
+        if input.memory != source.memory { sourceConverted(input) }
+        let outputMD = try memoryDescriptor([1, conv.outChannels, source.height, source.width], dnnl_nhwc)
+        let output = try graph.activation(outputMD, label + " output")
+        let ins = Int32(conv.inChannels), outs = Int32(conv.outChannels)
+        let weights = graph.hostBuffer(count: Int(vs_winograd_weights_floats(ins, outs)))
+        prepared.weights.withUnsafeBufferPointer { vs_winograd_transform_weights($0.baseAddress, ins, outs, weights) }
+        let bias = prepared.bias.map { values in
+            let buffer = graph.hostBuffer(count: values.count)
+            buffer.update(from: values, count: values.count)
+            return UnsafePointer(buffer)
+        }
+        let job = vs_winograd_job(source: nil, destination: nil, weights: UnsafePointer(weights), bias: bias, scratch: nil,
+                                  height: Int32(source.height), width: Int32(source.width), in_channels: ins, out_channels: outs,
+                                  padding: conv.padding == .reflect ? Int32(VS_WINOGRAD_PAD_REFLECT) : Int32(VS_WINOGRAD_PAD_ZEROS),
+                                  max_threads: vs_kernel_max_threads())
+        graph.appendWinograd(job, source: input.memory, destination: output.memory, label: label)
+        return Value(memory: output.memory, buffer: output.buffer, md: outputMD, channels: conv.outChannels,
+                     height: source.height, width: source.width, nonNegative: false)
     }
 
     private func addConvolution(_ prepared: PreparedConvolution, source: Value, sigmoid: Bool,

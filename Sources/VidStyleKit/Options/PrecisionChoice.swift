@@ -1,8 +1,11 @@
 /// What the user asked for with `--precision`: a fixed precision, or `auto`.
 ///
-/// `auto` picks int8 only where it is both possible (the model carries int8 calibration) and
-/// clearly worth it (the CPU has VNNI); elsewhere fp32, the reference quality, so an old model
-/// file or an older CPU keeps working exactly as before. Asking for int8 on a model without
+/// `auto` picks, per CPU level, the precision `make bench` measured fastest at equal quality
+/// (docs/performance.md, "What auto picks"): int8 wherever the model carries int8 calibration and
+/// the CPU has AVX2 or more (with VNNI 4-8x fp32; on AVX2 without VNNI, 7-bit weights, 2.5-4x
+/// the repaired fp32 path on both AVX2 machines measured, every style inside the quality
+/// targets), fp32 elsewhere: on a model without calibration, and below AVX2, where no int8
+/// kernel was measured. Asking for int8 on a model without
 /// calibration is refused rather than quietly run in fp32, because the user asked for a speed
 /// that would not be delivered.
 public enum PrecisionChoice: String, Sendable, CaseIterable {
@@ -22,7 +25,7 @@ public enum PrecisionChoice: String, Sendable, CaseIterable {
             }
             return .int8
         case .auto:
-            return model.quantization != nil && cpu.hasVNNI ? .int8 : .fp32
+            return model.quantization != nil && cpu.level >= .avx2 ? .int8 : .fp32
         }
     }
 }

@@ -91,7 +91,7 @@ public struct PresetField: Sendable, Equatable, CustomStringConvertible {
                     "Keep the input's colours; take only the style's luminance.", default: .boolean(false), "false",
                     example: "true"),
         PresetField("stylize", "precision", .choice(PrecisionChoice.allCases.map(\.rawValue)), "--precision",
-                    "Network arithmetic: int8 (needs a calibrated model; faster), fp32 (the reference), or auto (int8 where the model is calibrated and the CPU has VNNI).",
+                    "Network arithmetic: int8 (needs a calibrated model; faster), fp32 (the reference), or auto (int8 where the model is calibrated and the CPU has AVX2 or more).",
                     default: .text("auto"), "auto", example: "int8"),
 
         PresetField("temporal", "smoothing", .number(minimum: 0, maximum: 1, exclusiveMinimum: false), "--smoothing",

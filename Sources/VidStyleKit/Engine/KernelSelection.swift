@@ -1,0 +1,56 @@
+import CKernels
+
+/// Which family of kernels runs each convolution: decided here, in one place, from the CPU's
+/// level and the measurements in docs/performance.md ("Which kernel runs where").
+///
+/// oneDNN is the default everywhere. Our own Winograd F(4x4,3x3) kernel (CKernels,
+/// `WinogradKernels.h`: a quarter of the multiplies of a direct 3x3 convolution) takes the
+/// 3x3 stride-1 convolutions where oneDNN has nothing as fast: CPUs whose best level is AVX2,
+/// where oneDNN 2.6 has no Winograd (it has it only for AVX-512) and int8 gains little or
+/// nothing without VNNI. On AVX-512 oneDNN's own Winograd (fp32) and its VNNI kernels (int8)
+/// were measured faster, so they run there.
+struct KernelSelection {
+    /// Convolution kernel families.
+    enum Family: String, Sendable {
+        /// oneDNN's convolution in the network's precision.
+        case oneDNN
+        /// Our fp32 Winograd kernel for AVX2 (`vs_winograd_run`), NHWC in and out.
+        case winogradAVX2
+    }
+
+    /// Whether our Winograd kernel may run: where it is chosen (`auto`), wherever it can
+    /// (`always`: tests compare it with oneDNN on any CPU that has AVX2), or never.
+    enum WinogradUse: String, Sendable {
+        case auto
+        case always
+        case never
+    }
+
+    let cpu: CPUFeatures
+    let precision: Precision
+    let winograd: WinogradUse
+
+    /// The family for `conv` reading a `width` x `height` input; `phase`: one phase of a
+    /// `PhaseSplitConvolution` (its own asymmetric padding: oneDNN's); `fusesSigmoid`: a sigmoid
+    /// follows it as a post-op (oneDNN's).
+    func family(for conv: Layer.Convolution, height: Int, width: Int, phase: Bool, fusesSigmoid: Bool) -> Family {
+        guard winograd != .never, !phase, !fusesSigmoid, conv.kernel == 3, conv.stride == 1,
+              vs_winograd_supported() != 0, cpu.kernelLevel >= Int(VS_KERNEL_LEVEL_AVX2),
+              vs_winograd_shape_supported(Int32(conv.inChannels), Int32(conv.outChannels), Int32(height), Int32(width),
+                                          conv.padding == .reflect ? Int32(VS_WINOGRAD_PAD_REFLECT) : Int32(VS_WINOGRAD_PAD_ZEROS)) != 0
+        else { return .oneDNN }
+        if winograd == .always { return .winogradAVX2 }
+        return Self.winogradWins(level: cpu.level, precision: precision) ? .winogradAVX2 : .oneDNN
+    }
+
+    /// The measured table (docs/performance.md): where our Winograd beats oneDNN's kernel for the
+    /// same convolution in the network's precision.
+    static func winogradWins(level: CPUFeatures.Level, precision: Precision) -> Bool {
+        switch level {
+        case .avx2, .avx2VNNI:
+            return true
+        case .baseline, .avx512, .avx512VNNI:
+            return false
+        }
+    }
+}
