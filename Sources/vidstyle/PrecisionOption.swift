@@ -2,6 +2,7 @@ import ArgumentParser
 import VidStyleKit
 
 extension PrecisionChoice: ExpressibleByArgument {}
+extension ConvolutionKernelChoice: ExpressibleByArgument {}
 
 /// `--precision`, shared by the main command and `bench`, so both pick the network's arithmetic
 /// by the same rule. Optional, so that a preset's `stylize.precision` holds unless it is given.

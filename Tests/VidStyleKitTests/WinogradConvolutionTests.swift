@@ -147,7 +147,7 @@ struct WinogradConvolutionTests {
         let input = (0..<(3 * width * height)).map { _ in 0.5 + 0.5 * generator.nextSigned() }
         let weights: [Float] = [0.3, 0.7]
         let network = try StyleNetwork(model: model, width: width, height: height, useWinograd: true,
-                                       shareActivations: true, ownWinograd: .always)
+                                       shareActivations: true, kernels: .winograd)
         try network.setStyleWeights(weights)
         input.withUnsafeBufferPointer { network.input.update(from: $0.baseAddress!, count: $0.count) }
         try network.run()
@@ -168,7 +168,7 @@ struct WinogradConvolutionTests {
     @Test func int8NetworksHandTheirResidualConvolutionsToWinograd() throws {
         let model = try StyleModel.load(contentsOf: Int8PrecisionTests.calibratedModel)
         let fp32 = try GoldenNetworkRun.output(model, .fp32)
-        let mixed = try GoldenNetworkRun.output(model, .int8, ownWinograd: .always)
+        let mixed = try GoldenNetworkRun.output(model, .int8, kernels: .winograd)
         let plain = try GoldenNetworkRun.output(model, .int8)
         let steps = mixed.network.stepImplementations
         #expect(steps.contains { $0.hasPrefix("conv res0_a: vidstyle:winograd") }, "\(steps)")

@@ -18,28 +18,20 @@ struct KernelSelection {
         case winogradAVX2
     }
 
-    /// Whether our Winograd kernel may run: where it is chosen (`auto`), wherever it can
-    /// (`always`: tests compare it with oneDNN on any CPU that has AVX2), or never.
-    enum WinogradUse: String, Sendable {
-        case auto
-        case always
-        case never
-    }
-
     let cpu: CPUFeatures
     let precision: Precision
-    let winograd: WinogradUse
+    let choice: ConvolutionKernelChoice
 
     /// The family for `conv` reading a `width` x `height` input; `phase`: one phase of a
     /// `PhaseSplitConvolution` (its own asymmetric padding: oneDNN's); `fusesSigmoid`: a sigmoid
     /// follows it as a post-op (oneDNN's).
     func family(for conv: Layer.Convolution, height: Int, width: Int, phase: Bool, fusesSigmoid: Bool) -> Family {
-        guard winograd != .never, !phase, !fusesSigmoid, conv.kernel == 3, conv.stride == 1,
+        guard choice != .onednn, !phase, !fusesSigmoid, conv.kernel == 3, conv.stride == 1,
               vs_winograd_supported() != 0, cpu.kernelLevel >= Int(VS_KERNEL_LEVEL_AVX2),
               vs_winograd_shape_supported(Int32(conv.inChannels), Int32(conv.outChannels), Int32(height), Int32(width),
                                           conv.padding == .reflect ? Int32(VS_WINOGRAD_PAD_REFLECT) : Int32(VS_WINOGRAD_PAD_ZEROS)) != 0
         else { return .oneDNN }
-        if winograd == .always { return .winogradAVX2 }
+        if choice == .winograd { return .winogradAVX2 }
         return Self.winogradWins(level: cpu.level, precision: precision) ? .winogradAVX2 : .oneDNN
     }
 
@@ -53,4 +45,13 @@ struct KernelSelection {
             return false
         }
     }
+}
+
+/// Which convolution kernels a network may use (`vidstyle bench --kernels`): what
+/// `KernelSelection` picks for this CPU (`auto`, the default), oneDNN's alone, or our Winograd
+/// wherever it can run (to measure one against the other on the same machine).
+public enum ConvolutionKernelChoice: String, CaseIterable, Sendable {
+    case auto
+    case onednn
+    case winograd
 }

@@ -18,6 +18,8 @@ public final class FrameStylizer {
     public private(set) var settings: StyleSettings
     /// The precision the network runs in (`settings.precision` resolved for the model and CPU).
     public var precision: Precision { network.precision }
+    /// The kernel of each step of the network ("conv res0_a: vidstyle:winograd_f4x4_avx2").
+    public var stepImplementations: [String] { network.stepImplementations }
 
     private let network: StyleNetwork
     private let smoother: TemporalSmoother
@@ -25,7 +27,10 @@ public final class FrameStylizer {
     /// - Throws: `OptionError` for a style the model lacks or int8 asked of a model without
     ///   calibration, the engine's error, or
     ///   `OpticalFlowError` if OpenCV cannot make the smoother's flow estimator.
-    public init(model: StyleModel, width: Int, height: Int, settings: StyleSettings) throws {
+    /// `kernels`: which convolution kernels the network may use (`vidstyle bench --kernels`
+    /// compares them; jobs leave it to `KernelSelection`).
+    public init(model: StyleModel, width: Int, height: Int, settings: StyleSettings,
+                kernels: ConvolutionKernelChoice = .auto) throws {
         try settings.validate()
         try settings.style.validate(styleCount: model.styles.count)
         self.width = width
@@ -36,7 +41,8 @@ public final class FrameStylizer {
         paddedHeight = (height + 2 * margin + multiple - 1) / multiple * multiple
         self.settings = settings
         network = try StyleNetwork(model: model, width: paddedWidth, height: paddedHeight,
-                                   precision: try settings.precision.resolved(for: model), acceptingBytes: true)
+                                   precision: try settings.precision.resolved(for: model), acceptingBytes: true,
+                                   kernels: kernels)
         try network.setStyleWeights(settings.style.weights(styleCount: model.styles.count))
         smoother = try TemporalSmoother(width: width, height: height, amount: settings.smoothing)
     }
