@@ -133,9 +133,8 @@ extern "C" int vs_gray_downscale(const uint8_t *rgb, size_t rgb_stride, int widt
 }
 
 extern "C" int vs_warp_frame(const float *flow, int flow_width, int flow_height,
-                             const uint8_t *prev_rgb, const uint8_t *prev_luma, const uint8_t *luma,
-                             int width, int height, float *full_map, uint8_t *warped_luma,
-                             uint8_t *warped_rgb, uint8_t *difference) {
+                             const uint8_t *prev_luma, const uint8_t *luma, int width, int height,
+                             float *full_map, uint8_t *warped_luma, uint8_t *difference) {
     return guarded([&] {
         const float sx = static_cast<float>(width) / flow_width, sy = static_cast<float>(height) / flow_height;
         cv::parallel_for_(cv::Range(0, height), [&](const cv::Range &rows) {
@@ -163,9 +162,6 @@ extern "C" int vs_warp_frame(const float *flow, int flow_width, int flow_height,
             }
         });
         const cv::Mat map(height, width, CV_32FC2, full_map);
-        const cv::Mat previous(height, width, CV_8UC3, const_cast<uint8_t *>(prev_rgb));
-        cv::Mat warped(height, width, CV_8UC3, warped_rgb);
-        cv::remap(previous, warped, map, cv::noArray(), cv::INTER_CUBIC, cv::BORDER_REPLICATE);
         const cv::Mat previousLuma(height, width, CV_8UC1, const_cast<uint8_t *>(prev_luma));
         cv::Mat warpedLuma(height, width, CV_8UC1, warped_luma);
         cv::remap(previousLuma, warpedLuma, map, cv::noArray(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);

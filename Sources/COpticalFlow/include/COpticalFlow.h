@@ -64,22 +64,18 @@ int vs_remap(const void *src, size_t src_stride, void *dst, size_t dst_stride, i
 int vs_gray_downscale(const uint8_t *rgb, size_t rgb_stride, int width, int height, uint8_t *luma,
                       uint8_t *scratch, uint8_t *dst, int dst_width, int dst_height, double blur_sigma);
 
-/// Warps the previous frame into the current one along a small flow field: with
-/// s = width / flow_width (and the same for the height), each pixel p samples the previous
-/// frame at q = p + s·F(p/s), F read bilinearly. The sampling positions are written into
-/// `full_map` (width x height interleaved x, y floats) and OpenCV's vectorized cv::remap reads
-/// them (positions to 1/32 px): 14 ms of CPU per 640x360 frame against 20 for the scalar
-/// per-pixel loop it replaced (docs/performance.md):
-///   warped_rgb(p) = prev_rgb(q), bicubic (cv::INTER_CUBIC, Keys with A = -0.75): repeated
-///                   warping with bilinear sampling would blur a little more every frame;
-///   difference(p) = |luma(p) − prev_luma(q)| with bilinear sampling (the warped luma goes
-///                   through `warped_luma`, width x height): how much the input changed along
-///                   the flow.
+/// The sampling map from the previous frame into the current one along a small flow field, and
+/// how much the input changed along it: with s = width / flow_width (and the same for the
+/// height), each pixel p samples the previous frame at q = p + s·F(p/s), F read bilinearly. The
+/// positions are written into `full_map` (width x height interleaved x, y floats), which the
+/// bicubic colour warp then reads (`vs_warp_rgb_bicubic` in CKernels: repeated warping with
+/// bilinear sampling would blur a little more every frame), and
+///   difference(p) = |luma(p) − prev_luma(q)| with bilinear sampling (OpenCV's cv::remap; the
+///                   warped luma goes through `warped_luma`, width x height).
 /// Pictures have tight rows; samples outside the frame repeat its edge pixels.
-int vs_warp_frame(const float *flow, int flow_width, int flow_height,
-                  const uint8_t *prev_rgb, const uint8_t *prev_luma, const uint8_t *luma,
-                  int width, int height, float *full_map, uint8_t *warped_luma,
-                  uint8_t *warped_rgb, uint8_t *difference);
+int vs_warp_frame(const float *flow, int flow_width, int flow_height, const uint8_t *prev_luma,
+                  const uint8_t *luma, int width, int height, float *full_map, uint8_t *warped_luma,
+                  uint8_t *difference);
 
 /// Blends the warped previous output into the painted `frame` (packed RGB rows frame_stride
 /// bytes apart) and copies the result into `previous_rgb` (tight rows) for the next frame.

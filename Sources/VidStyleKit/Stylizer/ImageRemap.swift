@@ -1,3 +1,4 @@
+import CKernels
 import COpticalFlow
 
 /// The OpenCV picture operations around optical flow that temporal smoothing needs: a small
@@ -22,8 +23,11 @@ enum ImageRemap {
                           width: Int, height: Int, map: UnsafeMutablePointer<Float>, warpedLuma: UnsafeMutablePointer<UInt8>,
                           into warpedRGB: UnsafeMutablePointer<UInt8>,
                           difference: UnsafeMutablePointer<UInt8>) throws(OpticalFlowError) {
-        try check(vs_warp_frame(flow, Int32(flowWidth), Int32(flowHeight), previousRGB, previousLuma, luma,
-                                Int32(width), Int32(height), map, warpedLuma, warpedRGB, difference), "warping the previous output")
+        try check(vs_warp_frame(flow, Int32(flowWidth), Int32(flowHeight), previousLuma, luma,
+                                Int32(width), Int32(height), map, warpedLuma, difference), "warping the previous output")
+        // The colour picture bicubically along the same map, in our AVX2 kernel (CKernels,
+        // WarpKernels.h): OpenCV's bicubic remap was the largest cost of smoothing.
+        vs_warp_rgb_bicubic(previousRGB, warpedRGB, Int32(width), Int32(height), UnsafePointer(map))
     }
 
     /// Blends `warped` into the painted `frame` by `amount` · min(mask, photometric weight of
