@@ -35,8 +35,11 @@ let package = Package(
         ),
         // Our own C kernels beside oneDNN's, threaded by libgomp, the OpenMP runtime oneDNN itself
         // runs on: the engine's fused instance norm (norm, ReLU, residual add, quantization and
-        // depth to space in one pass), and frames into the network's input and its output back
-        // into frames (mirrored margins, pixel shuffle, strength, colour).
+        // depth to space in one pass), Winograd F(4x4,3x3) convolutions for AVX2 CPUs, frames
+        // into the network's input and its output back into frames (mirrored margins, pixel
+        // shuffle, strength, colour), and temporal smoothing's bicubic warp. Each is compiled for
+        // several instruction levels and picks at run time, capped like oneDNN by
+        // ONEDNN_MAX_CPU_ISA (KernelLevel.h).
         .target(
             name: "CKernels",
             cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])],

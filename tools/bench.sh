@@ -63,6 +63,48 @@ else
   echo "bench: conv_peak not built (needs a C compiler and libdnnl-dev)"
 fi
 
+# Per CPU level at 640x360: this machine's own level, and AVX2 (ONEDNN_MAX_CPU_ISA=AVX2, which
+# oneDNN and our kernels both honour) when the machine has more, so one machine measures both
+# levels this project ships for. Each level's lines:
+#   bench: 640x360 level isa=... vidstyle_ms=<default path> kernels=... precision=...
+#          int8_onednn_ms=<int8 in oneDNN's kernels alone> default_speedup=<ratio>
+#   bench: 640x360 residual_convs isa=... ours=<kernel> ours_ms=<six convs> onednn_fp32=<kernel>
+#          onednn_fp32_ms=... speedup_fp32=... onednn_int8=<kernel> onednn_int8_ms=... speedup_int8=...
+levels=native
+native_isa=$("$bin" bench --model "$model" --width 64 --height 64 --runs 1 | sed -n 's/.*isa=\([a-z0-9_]*\).*/\1/p')
+case $native_isa in avx512*) levels="native AVX2" ;; esac
+for level in $levels; do
+  cap=(); [ "$level" = native ] || cap=(env ONEDNN_MAX_CPU_ISA="$level")
+  default=$("${cap[@]}" "$bin" bench --model "$model" --runs 20 --smoothing 0)
+  int8=$("${cap[@]}" "$bin" bench --model "$model" --runs 20 --smoothing 0 --precision int8 --kernels onednn)
+  for variant in "winograd fp32" "onednn fp32" "onednn int8"; do
+    set -- $variant
+    "${cap[@]}" "$bin" bench --model "$model" --runs 10 --smoothing 0 --kernels "$1" --precision "$2" --steps \
+      > "$out/steps-$level-$1-$2.log"
+  done
+  python3 - "$default" "$int8" "$out/steps-$level-winograd-fp32.log" "$out/steps-$level-onednn-fp32.log" \
+    "$out/steps-$level-onednn-int8.log" <<'PY'
+import re, sys
+default, int8, *logs = sys.argv[1:]
+def field(line, name):
+    return re.search(name + r"=(\S+)", line).group(1)
+ms = float(field(default, "median_ms")); int8_ms = float(field(int8, "median_ms"))
+print(f"bench: 640x360 level isa={field(default, 'isa')} vidstyle_ms={ms:.1f} kernels={field(default, 'kernels')} "
+      f"precision={field(default, 'precision')} int8_onednn_ms={int8_ms:.1f} default_speedup={int8_ms / ms:.2f}")
+def residual(path):
+    total, kernels = 0.0, set()
+    for line in open(path):
+        m = re.match(r"step:\s+([0-9.]+) ms  conv (res\d_[ab])( int8)? \((.*)\)$", line.strip())
+        if m:
+            total += float(m.group(1)); kernels.add(m.group(4))
+    return total, ",".join(sorted(kernels))
+(ours, ours_k), (fp32, fp32_k), (i8, i8_k) = (residual(p) for p in logs)
+print(f"bench: 640x360 residual_convs isa={field(default, 'isa')} ours={ours_k} ours_ms={ours:.2f} "
+      f"onednn_fp32={fp32_k} onednn_fp32_ms={fp32:.2f} speedup_fp32={fp32 / ours:.2f} "
+      f"onednn_int8={i8_k} onednn_int8_ms={i8:.2f} speedup_int8={i8 / ours:.2f}")
+PY
+done
+
 for size in ${BENCH_SIZES:-640x360 1280x720 1920x1080}; do
   w=${size%x*}; h=${size#*x}
   # --smoothing 0: the network and pixel conversion alone, the work the other engines do;
@@ -70,6 +112,7 @@ for size in ${BENCH_SIZES:-640x360 1280x720 1920x1080}; do
   line=$("$bin" bench --model "$model" --width "$w" --height "$h" --runs 20 --smoothing 0)
   ours=$(echo "$line" | sed -n 's/.*median_ms=\([0-9.]*\).*/\1/p')
   precision=$(echo "$line" | sed -n 's/.*precision=\([a-z0-9]*\).*/\1/p')
+  isa=$(echo "$line" | sed -n 's/.*isa=\([a-z0-9_]*\).*/\1/p')
   OMP_NUM_THREADS=$threads ONEDNN_VERBOSE=1 "$bin" bench --model "$model" --width "$w" --height "$h" --runs 5 --smoothing 0 \
     > "$out/verbose-$size.log"
   echo "bench: $size convolutions precision=$precision $(python3 tools/conv_share.py "$out/verbose-$size.log" --runs 7 \
@@ -82,14 +125,14 @@ for size in ${BENCH_SIZES:-640x360 1280x720 1920x1080}; do
   ort=$(echo "$ref" | sed -n 's/.* ort_ms=\([0-9.]*\).*/\1/p')
   ort8=$(echo "$ref" | sed -n 's/.* ort_int8_ms=\([0-9.a-z]*\).*/\1/p')
   read -r frames seconds rss < <(e2e "$(clip "clip-$size-10s" "$size" 10 25)")
-  python3 - "$size" "$ours" "${precision:-fp32}" "$pt" "$ort" "${ort8:-nan}" "$frames" "$seconds" "$rss" <<'PY'
+  python3 - "$size" "$ours" "${precision:-fp32}" "$pt" "$ort" "${ort8:-nan}" "$frames" "$seconds" "$rss" "$isa" <<'PY'
 import sys
-size, ours, precision, pt, ort, ort8, frames, seconds, rss = sys.argv[1:]
+size, ours, precision, pt, ort, ort8, frames, seconds, rss, isa = sys.argv[1:]
 ours, pt, ort, ort8 = float(ours), float(pt), float(ort), float(ort8)
 frames, seconds = int(frames), float(seconds)
 e2e = frames / seconds
 print(f"bench: {size} e2e frames={frames} seconds={seconds:.2f} e2e_over_stylizer_fps={e2e / (1000 / ours):.2f}")
-print(f"bench: {size} vidstyle_ms={ours:.1f} precision={precision} pytorch_ms={pt:.1f} ort_ms={ort:.1f} "
+print(f"bench: {size} vidstyle_ms={ours:.1f} isa={isa} precision={precision} pytorch_ms={pt:.1f} ort_ms={ort:.1f} "
       f"ort_int8_ms={ort8:.1f} speedup_pytorch={pt / ours:.2f} speedup_ort={ort / ours:.2f} "
       f"speedup_ort_int8={ort8 / ours:.2f} e2e_fps={e2e:.2f} peak_rss_mb={rss}")
 PY
