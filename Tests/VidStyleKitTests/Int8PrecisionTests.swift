@@ -124,18 +124,7 @@ struct Int8PrecisionTests {
     /// mirrored buffer and the mirror is copied in u8/s8: int8 still follows fp32, and fp32
     /// follows the naive reference's mirroring.
     @Test func mirroringConvolutionsRunInInt8() throws {
-        var (header, data) = Fixtures.split(try Data(contentsOf: Self.calibratedModel))
-        var metadata = header["__metadata__"] as! [String: String]
-        var architecture = try JSONSerialization.jsonObject(with: Data(metadata[StyleModel.architectureKey]!.utf8)) as! [String: Any]
-        architecture["format_version"] = 2
-        architecture["layers"] = (architecture["layers"] as! [[String: Any]]).map { layer in
-            var layer = layer
-            if layer["op"] as? String == "conv" { layer["padding"] = "reflect" }
-            return layer
-        }
-        metadata[StyleModel.architectureKey] = String(decoding: try JSONSerialization.data(withJSONObject: architecture), as: UTF8.self)
-        header["__metadata__"] = metadata
-        let model = try StyleModel.load(file: SafetensorsFile(bytes: Fixtures.assemble(header: header, data: data), path: "mirrored.safetensors"))
+        let model = try Fixtures.mirroredModel(Self.calibratedModel)
         #expect(model.layers.allSatisfy { if case .conv(let conv) = $0 { conv.padding == .reflect } else { true } })
         let fp32 = try output(model, .fp32)
         let int8 = try output(model, .int8)

@@ -33,19 +33,7 @@ struct NoReferenceKernelTests {
     /// The shipped model, or the same weights with every convolution mirroring its input.
     static func shippedModel(reflect: Bool) throws -> StyleModel {
         let url = try ModelLocator.locate(explicit: nil, environment: [:])
-        guard reflect else { return try StyleModel.load(contentsOf: url) }
-        var (header, data) = Fixtures.split(try Data(contentsOf: url))
-        var metadata = header["__metadata__"] as! [String: String]
-        var architecture = try JSONSerialization.jsonObject(with: Data(metadata[StyleModel.architectureKey]!.utf8)) as! [String: Any]
-        architecture["format_version"] = 2
-        architecture["layers"] = (architecture["layers"] as! [[String: Any]]).map { layer in
-            var layer = layer
-            if layer["op"] as? String == "conv" { layer["padding"] = "reflect" }
-            return layer
-        }
-        metadata[StyleModel.architectureKey] = String(decoding: try JSONSerialization.data(withJSONObject: architecture), as: UTF8.self)
-        header["__metadata__"] = metadata
-        return try StyleModel.load(file: SafetensorsFile(bytes: Fixtures.assemble(header: header, data: data), path: "shipped-reflect.safetensors"))
+        return reflect ? try Fixtures.mirroredModel(url) : try StyleModel.load(contentsOf: url)
     }
 
     @Test(arguments: cases)

@@ -50,6 +50,23 @@ enum Fixtures {
         return url
     }
 
+    /// The model in `url` with every convolution mirroring its input (architecture format 2,
+    /// `padding: reflect`), the same weights and calibration.
+    static func mirroredModel(_ url: URL) throws -> StyleModel {
+        var (header, data) = split(try Data(contentsOf: url))
+        var metadata = header["__metadata__"] as! [String: String]
+        var architecture = try JSONSerialization.jsonObject(with: Data(metadata[StyleModel.architectureKey]!.utf8)) as! [String: Any]
+        architecture["format_version"] = 2
+        architecture["layers"] = (architecture["layers"] as! [[String: Any]]).map { layer in
+            var layer = layer
+            if layer["op"] as? String == "conv" { layer["padding"] = "reflect" }
+            return layer
+        }
+        metadata[StyleModel.architectureKey] = String(decoding: try JSONSerialization.data(withJSONObject: architecture), as: UTF8.self)
+        header["__metadata__"] = metadata
+        return try StyleModel.load(file: SafetensorsFile(bytes: assemble(header: header, data: data), path: "mirrored.safetensors"))
+    }
+
     /// Little-endian float32 bytes.
     static func floatBytes(_ values: [Float]) -> Data {
         var data = Data()

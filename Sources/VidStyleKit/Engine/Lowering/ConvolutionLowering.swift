@@ -71,19 +71,26 @@ extension StyleNetwork {
         return !graph.implementationName(pd).hasPrefix("ref")
     }
 
+    /// Where a convolution reading `source` pads and how large its output is: whether it mirrors
+    /// its input (a 1x1 convolution reads no border: nothing to mirror, no copy), the zeros
+    /// oneDNN adds (none for a mirrored input, which arrives already grown by the padding), and
+    /// the output size, which the padding decides either way.
+    func geometry(_ prepared: PreparedConvolution, source: Value)
+        -> (mirror: Bool, zeros: ConvolutionPadding, outHeight: Int, outWidth: Int) {
+        let conv = prepared.layer
+        let k = conv.kernel, s = conv.stride, pad = k / 2
+        let mirror = conv.padding == .reflect && pad > 0
+        let padding = prepared.padding ?? .symmetric(pad)
+        return (mirror, mirror ? .none : padding, (source.height + padding.top + padding.bottom - k) / s + 1,
+                (source.width + padding.left + padding.right - k) / s + 1)
+    }
+
     func addConvolution(_ prepared: PreparedConvolution, source: Value, sigmoid: Bool,
                                 sourceConverted: (Value) -> Void) throws -> Value {
         let conv = prepared.layer
         let label = prepared.label
-        let k = conv.kernel, s = conv.stride, pad = k / 2
-        // A 1x1 convolution reads no border: nothing to mirror, no copy.
-        let mirror = conv.padding == .reflect && pad > 0
-        // The padding that decides the output's size; a mirrored input arrives already grown by
-        // it, so oneDNN then adds no zeros.
-        let padding = prepared.padding ?? .symmetric(pad)
-        let zeros = mirror ? .none : padding
-        let outHeight = (source.height + padding.top + padding.bottom - k) / s + 1
-        let outWidth = (source.width + padding.left + padding.right - k) / s + 1
+        let k = conv.kernel, s = conv.stride
+        let (mirror, zeros, outHeight, outWidth) = geometry(prepared, source: source)
         let biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
         let strides: [Int64] = [Int64(s), Int64(s)]
         let before = [Int64(zeros.top), Int64(zeros.left)], after = [Int64(zeros.bottom), Int64(zeros.right)]
@@ -143,7 +150,7 @@ extension StyleNetwork {
         }
         let src: Value
         if mirror {
-            src = try mirrored(source, by: pad, into: wantedSrc, label: label + " input")
+            src = try mirrored(source, by: k / 2, into: wantedSrc, label: label + " input")
         } else {
             src = try converted(source, to: wantedSrc, label: label + " input layout")
             if src.memory != source.memory { sourceConverted(src) }
@@ -163,18 +170,8 @@ extension StyleNetwork {
             let reorder = try graph.reorderPrimitive(from: plainWeightsMD, to: wantedWeights, label + " weights")
             try graph.executeNow(reorder, [(vs_dnnl_arg_from(), plainWeights), (vs_dnnl_arg_to(), weights)], label + " weights")
         }
-        let dst = try output(wantedDst, prepared, label: label)
-        var args: [(Int32, dnnl_memory_t)] = [(vs_dnnl_arg_src(), src.memory), (vs_dnnl_arg_weights(), weights), (vs_dnnl_arg_dst(), dst.memory)]
-        if let biasValues = prepared.bias {
-            let bias = try graph.memory(biasMD, label + " bias")
-            try biasValues.withUnsafeBytes { bytes in
-                try graph.handle(of: bias).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-            }
-            args.append((vs_dnnl_arg_bias(), bias))
-        }
-        graph.append(try graph.primitive(pd, label), args, label: label)
-        return Value(memory: dst.memory, buffer: dst.buffer, md: wantedDst, channels: conv.outChannels, height: outHeight, width: outWidth,
-                     nonNegative: sigmoid)
+        return try appendConvolution(pd, prepared, source: src, weights: weights, bias: prepared.bias, destination: wantedDst,
+                                     height: outHeight, width: outWidth, sigmoid: sigmoid, label: label)
     }
 
     /// How an int8 convolution will run, before any step is recorded: its primitive descriptor
@@ -200,15 +197,8 @@ extension StyleNetwork {
     func quantizedPlan(_ prepared: PreparedConvolution, source: Value, inputRange: Float, sigmoid: Bool,
                                label: String) throws -> QuantizedPlan {
         let conv = prepared.layer
-        let k = conv.kernel, s = conv.stride, pad = k / 2
-        // A 1x1 convolution reads no border: nothing to mirror, no copy.
-        let mirror = conv.padding == .reflect && pad > 0
-        // The padding that decides the output's size; a mirrored input arrives already grown by
-        // it, so oneDNN then adds no zeros.
-        let padding = prepared.padding ?? .symmetric(pad)
-        let zeros = mirror ? .none : padding
-        let outHeight = (source.height + padding.top + padding.bottom - k) / s + 1
-        let outWidth = (source.width + padding.left + padding.right - k) / s + 1
+        let k = conv.kernel, s = conv.stride
+        let (mirror, zeros, outHeight, outWidth) = geometry(prepared, source: source)
         let signed = !source.nonNegative
         let inputScale = (signed ? 127 : 255) / inputRange
 
@@ -268,7 +258,6 @@ extension StyleNetwork {
         let outHeight = plan.outHeight, outWidth = plan.outWidth, mirror = plan.mirror
         let k = conv.kernel, pad = k / 2
         let weightValues = prepared.weights
-        let biasMD = try memoryDescriptor([conv.outChannels], dnnl_a)
 
         // Quantize the input each frame (rounding to nearest, saturating at the type's limits);
         // a mirrored input is quantized straight into the inside of its padded buffer.
@@ -315,20 +304,29 @@ extension StyleNetwork {
         let reorder = try graph.reorderPrimitive(from: plainWeightsMD, to: wantedWeights, attributes: weightsAttr, label + " weights")
         try graph.executeNow(reorder, [(vs_dnnl_arg_from(), plainWeights), (vs_dnnl_arg_to(), weights)], label + " weights")
 
+        let accumulatorBias = prepared.bias.map { values in values.indices.map { values[$0] * inputScale * weightScales[$0] } }
+        return try appendConvolution(pd, prepared, source: quantized, weights: weights, bias: accumulatorBias,
+                                     destination: wantedDst, height: outHeight, width: outWidth, sigmoid: sigmoid, label: label)
+    }
+
+    /// Records the convolution step `pd` reading `source` with prepared `weights` and `bias`
+    /// values (as the primitive adds them), writing its output (see `output`).
+    private func appendConvolution(_ pd: dnnl_primitive_desc_t, _ prepared: PreparedConvolution, source: Value,
+                                   weights: dnnl_memory_t, bias: [Float]?, destination wantedDst: dnnl_memory_desc_t,
+                                   height: Int, width: Int, sigmoid: Bool, label: String) throws -> Value {
         let dst = try output(wantedDst, prepared, label: label)
-        var args: [(Int32, dnnl_memory_t)] = [(vs_dnnl_arg_src(), quantized.memory), (vs_dnnl_arg_weights(), weights),
+        var args: [(Int32, dnnl_memory_t)] = [(vs_dnnl_arg_src(), source.memory), (vs_dnnl_arg_weights(), weights),
                                               (vs_dnnl_arg_dst(), dst.memory)]
-        if let values = prepared.bias {
-            let bias = try graph.memory(biasMD, label + " bias")
-            let accumulatorBias = values.indices.map { values[$0] * inputScale * weightScales[$0] }
-            try accumulatorBias.withUnsafeBytes { bytes in
-                try graph.handle(of: bias).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        if let bias {
+            let memory = try graph.memory(try memoryDescriptor([prepared.layer.outChannels], dnnl_a), label + " bias")
+            try bias.withUnsafeBytes { bytes in
+                try graph.handle(of: memory).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
             }
-            args.append((vs_dnnl_arg_bias(), bias))
+            args.append((vs_dnnl_arg_bias(), memory))
         }
         graph.append(try graph.primitive(pd, label), args, label: label)
-        return Value(memory: dst.memory, buffer: dst.buffer, md: wantedDst, channels: conv.outChannels, height: outHeight, width: outWidth,
-                     nonNegative: sigmoid)
+        return Value(memory: dst.memory, buffer: dst.buffer, md: wantedDst, channels: prepared.layer.outChannels, height: height,
+                     width: width, nonNegative: sigmoid)
     }
 
     /// A convolution's output: a new activation, or the plane of a shared buffer it was given.
