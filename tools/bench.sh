@@ -105,6 +105,32 @@ print(f"bench: 640x360 residual_convs isa={field(default, 'isa')} ours={ours_k} 
 PY
 done
 
+# Our Winograd kernel alone against oneDNN's direct fp32 kernels on the residual blocks' shape
+# (64 -> 64, 3x3) at the planes of 640x360, 1280x720 and 1920x1080 frames, runs interleaved
+# (tools/winograd_check.c); "best layout" is the faster of oneDNN's own choice and NHWC.
+if cc -O3 -fno-math-errno -I Sources/CKernels/include -o "$out/winograd_check" tools/winograd_check.c \
+    Sources/CKernels/WinogradKernels.c -ldnnl -l:libgomp.so.1 -lm 2>/dev/null; then
+  OMP_NUM_THREADS=$threads "$out/winograd_check" bench 20 > "$out/winograd.log"
+  python3 - "$out/winograd.log" <<'PY'
+import re, sys
+shape = None
+rows = {}
+for line in open(sys.argv[1]):
+    m = re.match(r"(\d+x\d+) 64->64", line)
+    if m:
+        shape = m.group(1); rows[shape] = {}
+        continue
+    m = re.match(r"\s+(winograd F\(4x4,3x3\)|oneDNN \w+\s+\S+)\s+best\s+([0-9.]+) ms\s+median\s+([0-9.]+) ms", line)
+    if m and shape:
+        rows[shape][m.group(1).split()[0] + ("" if m.group(1).startswith("winograd") else " " + m.group(1).split()[1] + " " + m.group(1).split()[2])] = float(m.group(3))
+for shape, r in rows.items():
+    ours = r.pop("winograd")
+    name, best = min(r.items(), key=lambda kv: kv[1])
+    print(f"bench: winograd {shape} 64->64 ours_ms={ours:.2f} onednn_best={name.split()[2]}({name.split()[1]}) "
+          f"onednn_ms={best:.2f} speedup={best / ours:.2f}")
+PY
+fi
+
 for size in ${BENCH_SIZES:-640x360 1280x720 1920x1080}; do
   w=${size%x*}; h=${size#*x}
   # --smoothing 0: the network and pixel conversion alone, the work the other engines do;
