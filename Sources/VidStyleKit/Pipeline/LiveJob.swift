@@ -94,7 +94,7 @@ public struct LiveJob: Sendable {
         let (source, video, description, sourceNotices) = try openSource(interface: interface, stop: stop)
         let stylizer = try FrameStylizer(model: model, width: video.width, height: video.height, settings: settings)
         let writer = try VideoWriter(path: outputPath, video: video, audio: nil, options: encoding)
-        let notices = sourceNotices + writer.notices
+        let notices = sourceNotices + writer.notices + (stylizer.smoothingNotice.map { [$0] } ?? [])
         let pool = VideoFramePool(width: video.width, height: video.height)
         let started = Date()
         let outcome: FramePipeline.Outcome

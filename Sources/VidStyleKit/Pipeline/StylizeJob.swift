@@ -117,6 +117,7 @@ public struct StylizeJob: Sendable {
             throw error
         }
         var notices = writer.notices
+        if let smoothing = stylizer.smoothingNotice { notices.append(smoothing) }
         if !reader.skippedStreams.isEmpty {
             notices.append("input: not kept: " + reader.skippedStreams.joined(separator: ", "))
         }
