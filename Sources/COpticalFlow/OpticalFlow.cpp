@@ -8,6 +8,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/video/tracking.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -59,6 +60,18 @@ extern "C" vs_flow_estimator *vs_flow_create(int width, int height, vs_flow_pres
     guarded([&] {
         if (width < 1 || height < 1) throw std::invalid_argument("flow size must be positive");
         cv::Ptr<cv::DISOpticalFlow> dis = cv::DISOpticalFlow::create(static_cast<int>(preset));
+        // OpenCV 4.6 derives its coarsest pyramid level from the picture's size (by the formula
+        // below, the one DISOpticalFlowImpl::calc uses) but keeps the preset's finest level even
+        // when that is coarser; it then reads pyramid levels it never built, so a 4000x16
+        // picture failed in resize or crashed. Later OpenCV releases lower the finest level
+        // themselves. The estimator's size is fixed, so it is lowered here once.
+        const int patch = dis->getPatchSize();
+        if (std::min(width, height) < patch) throw std::invalid_argument("picture too small for DIS optical flow");
+        const int coarsest = std::min(
+            static_cast<int>(std::log(std::max(width, height) / (4.0 * patch)) / std::log(2.0) + 0.5),
+            static_cast<int>(std::log(std::min(width, height) / patch) / std::log(2.0)));
+        if (coarsest < 0) throw std::invalid_argument("picture too small for DIS optical flow");
+        if (dis->getFinestScale() > coarsest) dis->setFinestScale(coarsest);
         result = new vs_flow_estimator{dis, width, height};
     });
     return result;

@@ -24,6 +24,19 @@ final class InterruptHandler {
         self.sources = sources
     }
 
+    /// The job's stop signal. With `VIDSTYLE_TEST_STOP_DURING_OPEN=1` (for tests), FFmpeg's
+    /// first poll of it, inside the input's open, sends this process SIGINT and waits until the
+    /// handler has turned that into a stop: Ctrl-C during the open, checked without timing.
+    static func makeStopSignal(environment: [String: String] = ProcessInfo.processInfo.environment) -> StopSignal {
+        guard environment["VIDSTYLE_TEST_STOP_DURING_OPEN"] == "1" else { return StopSignal() }
+        return StopSignal(onPoll: { stop in
+            guard !stop.isRequested else { return }
+            kill(getpid(), SIGINT)
+            let deadline = Date().addingTimeInterval(5)
+            while !stop.isRequested && Date() < deadline { usleep(1000) }
+        })
+    }
+
     func cancel() {
         for source in sources { source.cancel() }
     }

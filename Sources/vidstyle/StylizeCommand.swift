@@ -132,7 +132,7 @@ struct StylizeCommand: AsyncParsableCommand {
 
     func run() async throws {
         // Installed first, so a Ctrl-C while the model loads still ends in a clean stop.
-        let stop = StopSignal()
+        let stop = InterruptHandler.makeStopSignal()
         let interrupts = InterruptHandler(stop: stop, quiet: quiet)
         defer { interrupts.cancel() }
         do {
@@ -148,11 +148,17 @@ struct StylizeCommand: AsyncParsableCommand {
         let resolved = try resolve()
         let (loaded, encoding, output) = (resolved.settings.preset, resolved.settings.encoding, resolved.output)
         let settings = resolved.settings.styleSettings
-        let model = try StyleModel.load(contentsOf: try ModelLocator.locate(explicit: resolved.settings.modelPath))
-        try settings.style.validate(styleCount: model.styles.count)
-        // Resolved here too, so int8 asked of an uncalibrated model fails before any file is
-        // opened, and the summary can say which precision ran.
-        let precision = try settings.precision.resolved(for: model)
+        let model: StyleModel, precision: Precision
+        do {
+            model = try StyleModel.load(contentsOf: try ModelLocator.locate(explicit: resolved.settings.modelPath))
+            try settings.style.validate(styleCount: model.styles.count)
+            // Resolved here too, so int8 asked of an uncalibrated model fails before any file is
+            // opened, and the summary can say which precision ran.
+            precision = try settings.precision.resolved(for: model)
+        } catch where stop.isRequested {
+            // Whatever failed, the user asked to stop before anything started.
+            throw InterruptedError()
+        }
         if resolved.live {
             try await runLive(model: model, settings: settings, precision: precision, encoding: encoding, preset: loaded,
                               pipeline: resolved.settings, output: output, stop: stop)

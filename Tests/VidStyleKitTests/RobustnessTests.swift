@@ -123,6 +123,22 @@ import Testing
         #expect(try TestMedia.probe("\(dir)/odd.mp4", stream: "v", entry: "width,height") == "2,6")
     }
 
+    /// Banners and audio-visualizer strips: smoothing on (the default), every frame written at
+    /// its size; OpenCV's flow once failed on a 4000x16 strip. A 2-row strip is too thin to
+    /// follow motion in, which the summary says once.
+    @Test func stripsAreStylizedWithSmoothingOn() throws {
+        let dir = try TestMedia.temporaryFolder()
+        for size in ["4000x16", "16x4000", "64x2"] {
+            try TestMedia.ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=\(size):rate=10:duration=0.3", "-c:v", "ffv1", "\(dir)/\(size).mkv"])
+            let result = try vidstyle(["\(dir)/\(size).mkv", "\(dir)/\(size).mp4"])
+            #expect(result.status == 0, "\(size): \(result.stderr)")
+            #expect(result.stderr.contains("3 frames (\(size))"), "\(result.stderr)")
+            let skipped = result.stderr.components(separatedBy: "without smoothing").count - 1
+            #expect(skipped == (size == "64x2" ? 1 : 0), "\(result.stderr)")
+            #expect(try TestMedia.probe("\(dir)/\(size).mp4", stream: "v", entry: "width,height") == size.replacingOccurrences(of: "x", with: ","))
+        }
+    }
+
     @Test func everyAudioTrackAndTheSubtitlesAreKeptOrNamed() throws {
         let dir = try TestMedia.temporaryFolder()
         try "1\n00:00:00,000 --> 00:00:00,800\nhello\n".write(toFile: "\(dir)/s.srt", atomically: false, encoding: .utf8)

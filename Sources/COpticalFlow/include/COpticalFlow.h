@@ -37,7 +37,8 @@ typedef enum {
 /// One DIS estimator for grayscale frames of one size; not thread-safe.
 typedef struct vs_flow_estimator vs_flow_estimator;
 
-/// Returns NULL (message in vs_flow_last_error) when OpenCV refuses.
+/// Returns NULL (message in vs_flow_last_error) when OpenCV refuses, or when a side is shorter
+/// than DIS's patch (8 px): there is nothing to match there.
 vs_flow_estimator *vs_flow_create(int width, int height, vs_flow_preset preset);
 void vs_flow_destroy(vs_flow_estimator *estimator);
 

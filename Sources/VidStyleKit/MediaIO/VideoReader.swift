@@ -94,7 +94,8 @@ public final class VideoReader {
     /// Opens a file, an FFmpeg `FORMAT:SPEC` input or a URL (see `MediaInput`).
     /// - Parameter options: demuxer or device options (`video_size`, `framerate`...); one the
     ///   input does not take is an error, not silently ignored.
-    /// - Throws: as `init(path:upright:)`, and `MediaError.cannotOpen` for inputs opened by name.
+    /// - Throws: as `init(path:upright:)`, and `MediaError.cannotOpen` for inputs opened by name;
+    ///   `InterruptedError` when opening or probing failed while `stop` was requested.
     /// - Parameter stop: once requested, FFmpeg's blocking opens and reads (a URL that stalls,
     ///   a pipe with no writer) give up instead of hanging.
     public init(input: MediaInput, upright: Bool = false, options: [String: String] = [:], stop: StopSignal? = nil) throws {
@@ -136,7 +137,7 @@ public final class VideoReader {
             context.pointee.interrupt_callback.opaque = Unmanaged.passUnretained(stop).toOpaque()
             context.pointee.interrupt_callback.callback = { opaque in
                 guard let opaque else { return 0 }
-                return Unmanaged<StopSignal>.fromOpaque(opaque).takeUnretainedValue().isRequested ? 1 : 0
+                return Unmanaged<StopSignal>.fromOpaque(opaque).takeUnretainedValue().pollFromFFmpeg() ? 1 : 0
             }
         }
         self.stop = stop
@@ -148,7 +149,11 @@ public final class VideoReader {
             entry = next
         }
         av_dict_free(&dictionary)
+        // An open our interrupt callback cut short (AVERROR_EXIT, "Immediate exit requested"),
+        // or one that failed in some other way while a stop was pending, is the user's stop,
+        // not a bad input.
         guard ret >= 0, let fmt else {
+            if stop?.isRequested == true { throw InterruptedError() }
             if case .file = input { throw MediaError.notMedia(path: path, reason: ffmpegMessage(ret)) }
             throw MediaError.cannotOpen(input: path, reason: ffmpegMessage(ret))
         }
@@ -159,13 +164,14 @@ public final class VideoReader {
                                         + unused.sorted().joined(separator: ", "))
         }
         // From here on `fail` frees what exists so far (deinit does not run for a throwing init
-        // before every stored property is set).
-        func fail(_ error: MediaError, decoder: UnsafeMutablePointer<AVCodecContext>? = nil) -> MediaError {
+        // before every stored property is set). Probing is interrupted too, and then leaves no
+        // streams or codecs behind: whatever it would report is the stop's doing.
+        func fail(_ error: MediaError, decoder: UnsafeMutablePointer<AVCodecContext>? = nil) -> any Error {
             var f: UnsafeMutablePointer<AVFormatContext>? = fmt
             avformat_close_input(&f)
             var d = decoder
             avcodec_free_context(&d)
-            return error
+            return stop?.isRequested == true ? InterruptedError() : error
         }
         // FFmpeg's "tty" demuxer shows any .txt file as ANSI art; that is not a video.
         if String(cString: fmt.pointee.iformat.pointee.name) == "tty" {

@@ -86,15 +86,23 @@ public struct LiveJob: Sendable {
     /// Records until the duration, `stop`, or the source's end or loss.
     /// - Parameter statistics: counts the run as it goes (for a progress line).
     /// - Throws: `CameraError`, `MediaError`, `OptionError` before anything is written;
-    ///   `InterruptedError` when stopped before the first frame.
+    ///   `InterruptedError` when stopped before the first frame (also when the set-up failed
+    ///   while the stop was pending).
     public func run(model: StyleModel, interface: V4L2Interface = LibV4L2Interface(), stop: StopSignal = StopSignal(),
                     statistics: PipelineStatistics = PipelineStatistics(),
                     progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> Summary {
-        try StylizeJob.checkOutput(outputPath, overwrite: overwrite)
-        let (source, video, description, sourceNotices) = try openSource(interface: interface, stop: stop)
-        let stylizer = try FrameStylizer(model: model, width: video.width, height: video.height, settings: settings)
-        let writer = try VideoWriter(path: outputPath, video: video, audio: nil, options: encoding)
-        let notices = sourceNotices + writer.notices
+        // Set-up that fails while a stop is pending reports the stop (see `StylizeJob.run`).
+        let source: any MediaSource, video: VideoStreamInfo, description: String, sourceNotices: [String]
+        let stylizer: FrameStylizer, writer: VideoWriter
+        do {
+            try StylizeJob.checkOutput(outputPath, overwrite: overwrite)
+            (source, video, description, sourceNotices) = try openSource(interface: interface, stop: stop)
+            stylizer = try FrameStylizer(model: model, width: video.width, height: video.height, settings: settings)
+            writer = try VideoWriter(path: outputPath, video: video, audio: nil, options: encoding)
+        } catch where stop.isRequested {
+            throw InterruptedError()
+        }
+        let notices = sourceNotices + writer.notices + (stylizer.smoothingNotice.map { [$0] } ?? [])
         let pool = VideoFramePool(width: video.width, height: video.height)
         let started = Date()
         let outcome: FramePipeline.Outcome

@@ -89,34 +89,44 @@ public struct StylizeJob: Sendable {
     }
 
     /// Runs the job with `model`. Progress is called with frames done and the estimated total.
+    /// - Throws: `InterruptedError` when `stop` came before the first frame was written, or
+    ///   while the input was being opened; the job's own errors otherwise.
     public func run(model: StyleModel, stop: StopSignal = StopSignal(),
                     progress: @escaping @Sendable (Int, Int?) -> Void = { _, _ in }) async throws -> Summary {
-        try checkPaths()
-        // Where the output cannot store the input's rotation, the pixels are turned upright.
-        let reader = try VideoReader(input: MediaInput(inputPath), upright: !VideoWriter.storesRotation(path: outputPath),
-                                     stop: stop)
-        let scaled = try scale.map { try ScaledSource(source: reader, video: reader.video, scale: $0) }
-        let video = scaled?.video ?? reader.video
-        let outputName = (outputPath as NSString).lastPathComponent
-        if !VideoWriter.storesVideo(path: outputPath) && !reader.isStillImage {
-            let pattern = ((outputName as NSString).deletingPathExtension) + "_%04d." + (outputName as NSString).pathExtension
-            let frames = video.estimatedFrameCount.map { " (\($0) frames)" } ?? ""
-            throw OptionError("output \(outputPath) holds one picture but \(inputPath) is a video\(frames); write a video "
-                              + "(.mp4) or an image sequence such as \(pattern)")
-        }
-        let writer = try VideoWriter(path: outputPath, video: video, tracks: reader.tracks, options: encoding)
-        let stylizer: FrameStylizer
+        // Set-up that fails while a stop is pending (an open the stop cut short, or anything
+        // after it) reports the stop: nothing was written, and it is not the input's fault.
+        let reader: VideoReader, scaled: ScaledSource?, video: VideoStreamInfo
+        let writer: VideoWriter, stylizer: FrameStylizer
         do {
-            // One picture has nothing to smooth against; leaving the flow buffers out keeps a
-            // 4096x2160 still within 1.5 GB.
-            var painting = settings
-            if reader.isStillImage { painting.smoothing = 0 }
-            stylizer = try FrameStylizer(model: model, width: video.width, height: video.height, settings: painting)
-        } catch {
-            writer.discard()
-            throw error
+            try checkPaths()
+            // Where the output cannot store the input's rotation, the pixels are turned upright.
+            reader = try VideoReader(input: MediaInput(inputPath), upright: !VideoWriter.storesRotation(path: outputPath),
+                                     stop: stop)
+            scaled = try scale.map { try ScaledSource(source: reader, video: reader.video, scale: $0) }
+            video = scaled?.video ?? reader.video
+            let outputName = (outputPath as NSString).lastPathComponent
+            if !VideoWriter.storesVideo(path: outputPath) && !reader.isStillImage {
+                let pattern = ((outputName as NSString).deletingPathExtension) + "_%04d." + (outputName as NSString).pathExtension
+                let frames = video.estimatedFrameCount.map { " (\($0) frames)" } ?? ""
+                throw OptionError("output \(outputPath) holds one picture but \(inputPath) is a video\(frames); write a video "
+                                  + "(.mp4) or an image sequence such as \(pattern)")
+            }
+            writer = try VideoWriter(path: outputPath, video: video, tracks: reader.tracks, options: encoding)
+            do {
+                // One picture has nothing to smooth against; leaving the flow buffers out keeps a
+                // 4096x2160 still within 1.5 GB.
+                var painting = settings
+                if reader.isStillImage { painting.smoothing = 0 }
+                stylizer = try FrameStylizer(model: model, width: video.width, height: video.height, settings: painting)
+            } catch {
+                writer.discard()
+                throw error
+            }
+        } catch where stop.isRequested {
+            throw InterruptedError()
         }
         var notices = writer.notices
+        if let smoothing = stylizer.smoothingNotice { notices.append(smoothing) }
         if !reader.skippedStreams.isEmpty {
             notices.append("input: not kept: " + reader.skippedStreams.joined(separator: ", "))
         }

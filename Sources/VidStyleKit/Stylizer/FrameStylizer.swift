@@ -70,6 +70,10 @@ public final class FrameStylizer {
         try network.timeSteps(runs: runs)
     }
 
+    /// Why smoothing is not applied at this frame size, for the job's summary (said once, not
+    /// per frame); nil when it runs or is off.
+    public var smoothingNotice: String? { smoother.notice }
+
     /// Forgets the previous frame, so a new clip or a cut does not blend into the old one.
     public func resetSmoothing() {
         smoother.reset()

@@ -7,8 +7,8 @@ import COpticalFlow
 final class SmoothingBuffers {
     let width: Int
     let height: Int
-    /// Input pixels per flow pixel along each axis.
-    let flowScale: Int
+    /// Input pixels per flow pixel, per axis (a strip is reduced along its length only).
+    let flowScale: (x: Int, y: Int)
     let flowWidth: Int
     let flowHeight: Int
 
@@ -48,12 +48,12 @@ final class SmoothingBuffers {
     let previousOutput: PixelBuffer<UInt8>
     let warpedOutput: PixelBuffer<UInt8>
 
-    init(width: Int, height: Int, flowScale: Int, preset: vs_flow_preset) throws(OpticalFlowError) {
+    init(width: Int, height: Int, flowScale: (x: Int, y: Int), preset: vs_flow_preset) throws(OpticalFlowError) {
         self.width = width
         self.height = height
         self.flowScale = flowScale
-        flowWidth = max(1, width / flowScale)
-        flowHeight = max(1, height / flowScale)
+        flowWidth = max(1, width / flowScale.x)
+        flowHeight = max(1, height / flowScale.y)
         flow = try OpticalFlow(width: flowWidth, height: flowHeight, preset: preset)
         let small = flowWidth * flowHeight
         let full = width * height

@@ -50,9 +50,13 @@ public final class TemporalSmoother {
     static let changeWindow = 5
     /// A frame whose mean reliability is below this is a cut: nothing of the last is kept.
     static let cutReliability: Float = 0.25
-    /// Flow pictures smaller than this (on either side) give DIS too little to work with; such
-    /// frames are passed through unsmoothed.
+    /// Frames with a side shorter than this give DIS too little to match (its patches are 8 px
+    /// and it needs a pyramid level or two); they are passed through unsmoothed, and `notice`
+    /// says so.
     static let minimumFlowSize = 16
+    /// An axis is measured at reduced resolution only while its flow side stays at least this
+    /// long, so a 4000x16 banner keeps its 16 rows while its width is reduced.
+    static let minimumScaledFlowSize = 32
 
     /// Times per-size buffers were made (one per frame size seen; tests check it).
     public private(set) var allocations = 0
@@ -60,8 +64,13 @@ public final class TemporalSmoother {
     public private(set) var reliability: Float = 0
     /// Whether the last frame kept nothing of the one before (the first frame, or a cut).
     public private(set) var lastFrameWasCut = true
+    /// Why frames of the current size are not smoothed (a side too short to measure motion
+    /// in), for the job's summary; nil while smoothing works or is off.
+    public private(set) var notice: String?
 
     private var buffers: SmoothingBuffers?
+    /// The frame size the smoother is prepared for (with or without buffers).
+    private var preparedSize: (width: Int, height: Int)?
     private var hasPrevious = false
     private var blendPending = false
 
@@ -77,13 +86,19 @@ public final class TemporalSmoother {
 
     public var isEnabled: Bool { amount > 0 }
 
-    /// Input pixels per flow pixel for a frame size: flow at half size (about a millisecond per
-    /// flow at 640x360), less for large frames so the flow stays under ~480 px wide, full size
-    /// where half would be too small for DIS.
-    static func flowScale(width: Int, height: Int) -> Int {
-        let scale = max(2, (width + 479) / 480)
-        if width / scale < minimumFlowSize * 2 || height / scale < minimumFlowSize * 2 { return 1 }
-        return scale
+    /// Input pixels per flow pixel along each axis: flow at half size (about a millisecond per
+    /// flow at 640x360), less for large frames so the flow stays under ~480 px wide; an axis
+    /// that would fall below `minimumScaledFlowSize` is reduced less, or not at all. Chosen per
+    /// axis because one scale for both reduced a 4000x16 strip's height to nothing.
+    static func flowScale(width: Int, height: Int) -> (x: Int, y: Int) {
+        let preferred = max(2, (width + 479) / 480)
+        func scale(_ side: Int) -> Int { max(1, min(preferred, side / minimumScaledFlowSize)) }
+        return (scale(width), scale(height))
+    }
+
+    /// Whether frames of this size can be smoothed at all.
+    static func canMeasureFlow(width: Int, height: Int) -> Bool {
+        width >= minimumFlowSize && height >= minimumFlowSize
     }
 
     /// Forgets the previous frame, so the next one is not blended (a new clip, a seek).
@@ -96,12 +111,11 @@ public final class TemporalSmoother {
     /// previous input and which pixels can take the previous output.
     public func observe(_ input: VideoFrame) throws(OpticalFlowError) {
         guard isEnabled else { return }
-        if buffers?.width != input.width || buffers?.height != input.height {
+        if preparedSize?.width != input.width || preparedSize?.height != input.height {
             try prepare(width: input.width, height: input.height)
         }
-        guard let b = buffers else { return }
         blendPending = false
-        guard b.flowWidth >= Self.minimumFlowSize, b.flowHeight >= Self.minimumFlowSize else {
+        guard let b = buffers else {
             lastFrameWasCut = true
             reliability = 0
             return
@@ -157,10 +171,19 @@ public final class TemporalSmoother {
 
     private func prepare(width: Int, height: Int) throws(OpticalFlowError) {
         buffers = nil
+        preparedSize = nil
+        reset()
+        guard Self.canMeasureFlow(width: width, height: height) else {
+            preparedSize = (width, height)
+            notice = "smoothing: a \(width)x\(height) picture has a side under \(Self.minimumFlowSize) px, too small "
+                + "to follow motion in; its frames are painted without smoothing"
+            return
+        }
+        notice = nil
         buffers = try SmoothingBuffers(width: width, height: height,
                                        flowScale: Self.flowScale(width: width, height: height), preset: Self.preset)
+        preparedSize = (width, height)
         allocations += 1
-        reset()
     }
 
     /// Writes each flow pixel's reliability (0...255) into `b.mask`; returns the mean (0...1).
