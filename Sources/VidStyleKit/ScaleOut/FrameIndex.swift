@@ -29,6 +29,7 @@ public struct FrameIndex: Sendable, Equatable {
     /// - Throws: `MediaError.notMedia`, `.noVideoStream`, or `OptionError` for an input whose
     ///   frames carry no timestamps (it cannot be split the same way on every machine).
     public init(path: String) throws {
+        _ = FFmpegLogging.applied
         var fmt: UnsafeMutablePointer<AVFormatContext>?
         var ret = avformat_open_input(&fmt, path, nil, nil)
         guard ret >= 0, let context = fmt else { throw MediaError.notMedia(path: path, reason: ffmpegMessage(ret)) }

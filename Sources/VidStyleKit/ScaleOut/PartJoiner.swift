@@ -147,6 +147,7 @@ public struct PartJoiner: Sendable {
     }
 
     public func run() throws -> Summary {
+        _ = FFmpegLogging.applied
         let started = Date()
         try StylizeJob.checkOutput(outputPath, overwrite: overwrite)
         let output = URL(fileURLWithPath: outputPath).standardized.path
