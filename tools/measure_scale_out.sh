@@ -1,8 +1,9 @@
 #!/bin/bash
 # Splitting cost at 1280x720: whole run vs 4 parts one after another, then the join.
 set -e
-dir=$(mktemp -d); cd "$dir"
 V=${VIDSTYLE:-$(cd "$(dirname "$0")/.." && pwd)/.build/debug/vidstyle}
+dir=$(mktemp -d); cd "$dir"
+echo "working in $dir"
 
 ffmpeg -v error -f lavfi -i testsrc2=size=1280x720:rate=30:duration=4 -f lavfi -i sine=frequency=440:duration=4 \
   -c:v libx264 -g 30 -pix_fmt yuv420p -c:a aac in.mp4
