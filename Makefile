@@ -3,7 +3,8 @@
 
 SWIFT ?= swift
 DEBIAN_PACKAGES := ffmpeg pkg-config libavformat-dev libavcodec-dev libswscale-dev \
-	libavutil-dev libswresample-dev libavdevice-dev libdnnl-dev libv4l-dev libopencv-video-dev
+	libavutil-dev libswresample-dev libavdevice-dev libdnnl-dev libv4l-dev libopencv-video-dev \
+	parallel
 RELEASE_BIN := .build/release/vidstyle
 DEMO_STYLE ?= 0
 PREFIX ?= /usr/local

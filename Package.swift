@@ -67,7 +67,8 @@ let package = Package(
         .executableTarget(name: "TemporalBench", dependencies: ["VidStyleKit"]),
         .testTarget(
             name: "VidStyleKitTests",
-            dependencies: ["VidStyleKit"],
+            // Yams: the tests read the emitted Kubernetes manifest as a cluster would.
+            dependencies: ["VidStyleKit", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Fixtures")]
         ),
     ],

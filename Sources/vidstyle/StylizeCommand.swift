@@ -66,6 +66,11 @@ struct StylizeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Live: stop after this many seconds of capture and finish the file (default: until Ctrl-C).", valueName: "seconds"))
     var duration: Double?
 
+    @Option(help: ArgumentHelp("Render only the K-th of N parts of IN into OUT (video only; `vidstyle join` puts the parts together with IN's audio). Every machine computes the same split from IN alone.", valueName: "K/N"))
+    var part: String?
+    @Option(help: ArgumentHelp("With --part: frames painted before the part's first frame and not written, so the temporal smoothing enters the part warm (default \(PartPlan.defaultWarmup)).", valueName: "frames"))
+    var warmup: Int?
+
     @Flag(name: [.customShort("y"), .long], help: "Replace OUT if it exists (never the input).") var overwrite = false
     @Flag(name: .shortAndLong, help: "Print nothing but errors.") var quiet = false
     @Flag(name: .long, help: "Also print FFmpeg's own warnings about the input and output files (to diagnose a file that fails).")
@@ -83,7 +88,23 @@ struct StylizeCommand: AsyncParsableCommand {
         if noAudio, let audio, audio != "none" {
             throw OptionError("--no-audio and --audio \(audio) both given; use one")
         }
-        _ = try resolve()
+        if let part { _ = try PartNumber(parsing: part) }
+        if warmup != nil && part == nil { throw OptionError("--warmup only applies with --part K/N") }
+        if let warmup, warmup < 0 { throw OptionError("--warmup \(warmup): give 0 or more frames") }
+        let resolved = try resolve()
+        if part != nil && resolved.live { throw OptionError("--part needs a file input; a live source cannot be split") }
+    }
+
+    /// What every part of one video must share, as a digest: everything that changes the
+    /// pictures or the encoded stream (audio is recorded apart, for the join).
+    static func partSettingsDigest(settings: PipelineSettings, model: URL, warmup: Int, output: String) -> String {
+        var encoding = settings.encoding
+        encoding.keepAudio = true
+        encoding.reencodeAudio = false
+        let size = (try? FileManager.default.attributesOfItem(atPath: model.path)[.size] as? Int) ?? 0
+        let text = "\(settings.styleSettings)|\(encoding)|model \(model.lastPathComponent) \(size)|scale \(settings.scale ?? 1)"
+            + "|warmup \(warmup)|\((output as NSString).pathExtension.lowercased())"
+        return Fingerprint.of(text)
     }
 
     /// What the user typed, as preset fields (options not given are left out), each checked by
@@ -148,9 +169,10 @@ struct StylizeCommand: AsyncParsableCommand {
         let resolved = try resolve()
         let (loaded, encoding, output) = (resolved.settings.preset, resolved.settings.encoding, resolved.output)
         let settings = resolved.settings.styleSettings
-        let model: StyleModel, precision: Precision
+        let modelURL: URL, model: StyleModel, precision: Precision
         do {
-            model = try StyleModel.load(contentsOf: try ModelLocator.locate(explicit: resolved.settings.modelPath))
+            modelURL = try ModelLocator.locate(explicit: resolved.settings.modelPath)
+            model = try StyleModel.load(contentsOf: modelURL)
             try settings.style.validate(styleCount: model.styles.count)
             // Resolved here too, so int8 asked of an uncalibrated model fails before any file is
             // opened, and the summary can say which precision ran.
@@ -167,6 +189,23 @@ struct StylizeCommand: AsyncParsableCommand {
         let job = StylizeJob(inputPath: input, outputPath: output, settings: settings, encoding: encoding, overwrite: overwrite,
                              queueDepth: resolved.settings.queueCapacity(live: false), scale: resolved.settings.scale)
         try job.checkPaths()
+        if let part {
+            let warm = warmup ?? PartPlan.defaultWarmup
+            let digest = Self.partSettingsDigest(settings: resolved.settings, model: modelURL, warmup: warm, output: output)
+            let partJob = PartJob(job: job, part: try PartNumber(parsing: part), warmup: warm, settingsDigest: digest)
+            let reporter = ProgressReporter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
+            let summary = try await partJob.run(model: model, stop: stop, progress: { done, total in
+                reporter.report(done: done, total: total)
+            })
+            reporter.finish()
+            if !quiet {
+                let range = summary.range
+                let line = String(format: "vidstyle: wrote part %@ to %@: frames %d-%d (%d, after %d warm-up) in %.1f s",
+                                  "\(range.part)", output, range.first, range.end - 1, range.frameCount, range.warmupFrames, summary.seconds)
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+            return
+        }
 
         let reporter = ProgressReporter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let summary = try await job.run(model: model, stop: stop, progress: { done, total in

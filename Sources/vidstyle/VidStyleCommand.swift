@@ -12,7 +12,7 @@ struct VidStyleCommand: AsyncParsableCommand {
             temporary file beside OUT and renamed only when complete.
             """,
         version: "vidstyle 0.1.0",
-        subcommands: [StylizeCommand.self, StylesCommand.self, PresetsCommand.self, DevicesCommand.self, BenchCommand.self],
+        subcommands: [StylizeCommand.self, JoinCommand.self, PlanCommand.self, StylesCommand.self, PresetsCommand.self, DevicesCommand.self, BenchCommand.self],
         defaultSubcommand: StylizeCommand.self
     )
 }

@@ -45,6 +45,12 @@ public final class VideoReader {
     }
     /// Packets the decoder rejected as corrupt (skipped, decoding went on).
     public private(set) var skippedPackets = 0
+    /// Hand out only the copied tracks' packets: the joiner needs the input's audio exactly as a
+    /// whole run copies it, and decoding the pictures would only cost time.
+    public var skipsVideo = false
+    /// The shift that makes the file start at 0, in the video time base: frame pts are the
+    /// stream's minus this.
+    public var videoStartOffset: Int64 { videoOffset }
 
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var decoder: UnsafeMutablePointer<AVCodecContext>?
@@ -384,7 +390,9 @@ public final class VideoReader {
             if index < Int(format.pointee.nb_streams), packet.pointee.stream_index == videoIndex || track != nil {
                 continuity.mend(packet, timeBase: format.pointee.streams[index]!.pointee.time_base)
             }
-            if packet.pointee.stream_index == videoIndex {
+            if packet.pointee.stream_index == videoIndex && skipsVideo {
+                av_packet_unref(packet)
+            } else if packet.pointee.stream_index == videoIndex {
                 let sent = avcodec_send_packet(decoder, packet)
                 av_packet_unref(packet)
                 if sent < 0 && sent != vs_averror_eagain() {
@@ -408,6 +416,21 @@ public final class VideoReader {
             }
         }
         return nil
+    }
+
+    /// Moves to the video keyframe at or before `streamTime` (the stream's own time base, not
+    /// shifted), so a part decodes from a point a whole run also decodes through, and its frames
+    /// come out bit for bit the same.
+    public func seek(toStreamTime streamTime: Int64) throws {
+        guard let format, let decoder else { return }
+        let ret = av_seek_frame(format, videoIndex, streamTime, AVSEEK_FLAG_BACKWARD)
+        if ret < 0 { throw MediaError.decodeFailed(path: path, message: "cannot seek: \(ffmpegMessage(ret))") }
+        avcodec_flush_buffers(decoder)
+        held = nil
+        previousEnd = nil
+        decoderMayHaveFrames = false
+        flushing = false
+        finished = false
     }
 
     /// Scales one decoded picture into a pooled RGB24 frame (through `unturned` when it is

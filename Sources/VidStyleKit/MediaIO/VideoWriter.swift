@@ -79,6 +79,17 @@ public final class VideoWriter {
     private var lastVideoPts: Int64?
     private var lastDts: [Int32: Int64] = [:]
     private var nudgedFrames = 0
+    /// Container-level tags written with the header (a part's label, read back by the joiner).
+    private let metadata: [String: String]
+    /// Set for a writer that muxes already-encoded video packets (the joiner) instead of encoding.
+    private let copiedVideo: CopiedVideo?
+
+    /// Where copied video packets come from: their codec parameters and time base, kept owned.
+    struct CopiedVideo {
+        var track: CopiedTrack
+        /// Keep the source's codec tag (hvc1 rather than the muxer's hev1, as the parts have it).
+        var keepsCodecTag: Bool
+    }
 
     /// Opens the encoder and the temporary output file and writes the header.
     /// - Parameters:
@@ -115,7 +126,16 @@ public final class VideoWriter {
     /// - Parameter tracks: the input's audio and subtitle tracks (`VideoReader.tracks`), each
     ///   copied where the container takes it, audio re-encoded where it does not, and anything
     ///   that cannot be kept named in `notices`.
-    public init(path: String, video: VideoStreamInfo, tracks: [CopiedTrack], options: EncodingOptions = .init()) throws {
+    /// - Parameter metadata: container-level tags (`comment`...) written with the header.
+    public convenience init(path: String, video: VideoStreamInfo, tracks: [CopiedTrack], options: EncodingOptions = .init(),
+                            metadata: [String: String] = [:]) throws {
+        try self.init(path: path, video: video, tracks: tracks, options: options, metadata: metadata, copiedVideo: nil)
+    }
+
+    /// With `copiedVideo`, no encoder is opened: `write(encodedVideo:timeBase:)` muxes the
+    /// packets as they are, so parts join without a second generation of compression.
+    init(path: String, video: VideoStreamInfo, tracks: [CopiedTrack], options: EncodingOptions,
+         metadata: [String: String], copiedVideo: CopiedVideo?) throws {
         _ = FFmpegLogging.applied
         let url = URL(fileURLWithPath: path)
         let ext = url.pathExtension
@@ -150,6 +170,8 @@ public final class VideoWriter {
         self.folder = folder
         self.outputWidth = width
         self.outputHeight = height
+        self.metadata = metadata
+        self.copiedVideo = copiedVideo
         if VideoWriter.isSequencePattern(url.lastPathComponent) {
             guard container.isStill else {
                 throw MediaError.encodeFailed(path: path, message: "a numbered pattern (%04d) names image files; use .png or .jpg")
@@ -200,6 +222,11 @@ public final class VideoWriter {
             let chosen = av_get_pix_fmt(options.pixelFormat)
             pixelFormat = chosen == AV_PIX_FMT_NONE ? AV_PIX_FMT_YUV420P : chosen
         }
+        for (key, value) in metadata { av_dict_set(&oc.pointee.metadata, key, value, 0) }
+        if let copiedVideo {
+            try openCopiedVideo(copiedVideo, in: oc, tracks: tracks)
+            return
+        }
         guard let codec = avcodec_find_encoder_by_name(encoderName) else {
             throw MediaError.codecNotAvailable(name: encoderName)
         }
@@ -248,6 +275,38 @@ public final class VideoWriter {
             stream.pointee.codecpar.pointee.codec_tag = 0x3163_7668
         }
         stream.pointee.time_base = timeBase
+        try finishOpening(oc, stream: stream, tracks: tracks, holds: holds, codecLabel: codecLabel)
+
+        pictures = av_frame_alloc()
+        packet = av_packet_alloc()
+        guard let pictures, packet != nil else { throw failure(vs_averror(ENOMEM)) }
+        pictures.pointee.format = pixelFormat.rawValue
+        pictures.pointee.width = Int32(outputWidth)
+        pictures.pointee.height = Int32(outputHeight)
+        ret = av_frame_get_buffer(pictures, 0)
+        if ret < 0 { throw failure(ret) }
+    }
+
+    /// The video stream of a joiner: the parts' codec parameters, copied.
+    private func openCopiedVideo(_ copied: CopiedVideo, in oc: UnsafeMutablePointer<AVFormatContext>,
+                                 tracks: [CopiedTrack]) throws {
+        guard let stream = avformat_new_stream(oc, nil) else { throw failure(vs_averror(ENOMEM)) }
+        videoStream = stream
+        let ret = avcodec_parameters_copy(stream.pointee.codecpar, copied.track.parameters)
+        if ret < 0 { throw failure(ret) }
+        if !copied.keepsCodecTag { stream.pointee.codecpar.pointee.codec_tag = 0 }
+        var timeBase = video.timeBase.av
+        if timeBase.num <= 0 || timeBase.den <= 0 { timeBase = copied.track.timeBase.av }
+        stream.pointee.time_base = timeBase
+        try finishOpening(oc, stream: stream, tracks: tracks, holds: 1, codecLabel: copied.track.codecName)
+        packet = av_packet_alloc()
+        guard packet != nil else { throw failure(vs_averror(ENOMEM)) }
+    }
+
+    /// What every video output shares: rate, aspect, rotation, the copied tracks, the header.
+    private func finishOpening(_ oc: UnsafeMutablePointer<AVFormatContext>, stream: UnsafeMutablePointer<AVStream>,
+                               tracks: [CopiedTrack], holds: Int32, codecLabel: String) throws {
+        var ret: Int32 = 0
         // Matroska turns the average rate into a DefaultDuration that readers then give every
         // frame, erasing variable frame durations; mp4/mov store each sample's duration anyway.
         if let rate = video.averageFrameRate, container != .mkv && container != .webm {
@@ -300,14 +359,6 @@ public final class VideoWriter {
         }
         if ret < 0 { throw failure(ret) }
 
-        pictures = av_frame_alloc()
-        packet = av_packet_alloc()
-        guard let pictures, packet != nil else { throw failure(vs_averror(ENOMEM)) }
-        pictures.pointee.format = pixelFormat.rawValue
-        pictures.pointee.width = Int32(outputWidth)
-        pictures.pointee.height = Int32(outputHeight)
-        ret = av_frame_get_buffer(pictures, 0)
-        if ret < 0 { throw failure(ret) }
     }
 
     private func setEncoderOptions(_ ctx: UnsafeMutablePointer<AVCodecContext>, encoderName: String) {
@@ -432,6 +483,23 @@ public final class VideoWriter {
         try drainVideo()
     }
 
+    /// Muxes one already-encoded video packet (a joiner's), its timestamps in `timeBase`.
+    func write(encodedVideo source: UnsafeMutablePointer<AVPacket>, timeBase: AVRational) throws {
+        guard state == .open, copiedVideo != nil, let stream = videoStream else {
+            throw MediaError.encodeFailed(path: path, message: "the writer is not open for copied video")
+        }
+        var copy = av_packet_alloc()
+        guard let p = copy else { throw failure(vs_averror(ENOMEM)) }
+        defer { av_packet_free(&copy) }
+        let ret = av_packet_ref(p, source)
+        if ret < 0 { throw failure(ret) }
+        av_packet_rescale_ts(p, timeBase, stream.pointee.time_base)
+        p.pointee.stream_index = stream.pointee.index
+        p.pointee.pos = -1
+        framesWritten += 1
+        try mux(p)
+    }
+
     private func makeScaler(forWidth width: Int, height: Int) throws {
         sws_freeContext(scaler)
         scaler = nil
@@ -524,15 +592,18 @@ public final class VideoWriter {
     /// - Throws: `MediaError.encodeFailed` (also when no frame was written); the temporary file
     ///   is then still there: call `discard()` (deinit does too).
     public func finish() throws {
-        guard state == .open, let output, let encoder else {
+        guard state == .open, let output, encoder != nil || copiedVideo != nil else {
             throw MediaError.encodeFailed(path: path, message: "the writer is already closed")
         }
         guard framesWritten > 0 else {
             throw MediaError.encodeFailed(path: path, message: "no video frames were written")
         }
-        var ret = avcodec_send_frame(encoder, nil)
-        if ret < 0 && ret != vs_averror_eof() { throw failure(ret) }
-        try drainVideo()
+        var ret: Int32 = 0
+        if let encoder {
+            ret = avcodec_send_frame(encoder, nil)
+            if ret < 0 && ret != vs_averror_eof() { throw failure(ret) }
+            try drainVideo()
+        }
         for output in trackOutputs.sorted(by: { $0.key < $1.key }).map(\.value) {
             guard let transcoder = output.transcoder else { continue }
             try transcoder.feed(nil) { try muxAudio($0, from: transcoder.encoder!.pointee.time_base, output.stream) }
