@@ -128,6 +128,46 @@ import Testing
         #expect((video?.split(separator: ",").last).flatMap { Int($0) } ?? 0 > 0, "\(probe.stdout)")
     }
 
+    /// `vidstyle /dev/video0 - | player`, with the scripted fake camera: the first Matroska
+    /// cluster (a painted frame) follows the header within a second, not after the encoder's
+    /// look-ahead or a whole cluster's worth of frames, and the stream holds every frame.
+    @Test func aCameraStreamsEachFrameAsItIsPainted() throws {
+        let dir = try TestMedia.temporaryFolder()
+        let cameras = "\(dir)/cameras.json"
+        try """
+            [{"path": "/dev/video0", "name": "Desk Cam", "realTime": true, "formats": [
+              {"fourcc": "YUYV", "sizes": [{"width": 160, "height": 120, "framesPerSecond": [15]}]}]}]
+            """.write(toFile: cameras, atomically: false, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLITests.binary)
+        process.arguments = ["/dev/video0", "-", "--duration", "3", "--model", model]
+        process.environment = ProcessInfo.processInfo.environment.merging(["VIDSTYLE_FAKE_V4L2": cameras]) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let tracks = Data([0x16, 0x54, 0xAE, 0x6B]), cluster = Data([0x1F, 0x43, 0xB6, 0x75])
+        var stream = Data(), headerAt: Date?, firstClusterAt: Date?
+        while true {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            stream.append(chunk)
+            if headerAt == nil, stream.range(of: tracks) != nil { headerAt = Date() }
+            if firstClusterAt == nil, stream.range(of: cluster) != nil { firstClusterAt = Date() }
+        }
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(stderr)")
+        let header = try #require(headerAt), first = try #require(firstClusterAt)
+        #expect(first.timeIntervalSince(header) < 1, "first frame \(first.timeIntervalSince(header)) s after the header")
+        try stream.write(to: URL(fileURLWithPath: "\(dir)/cam.mkv"))
+        let probe = try TestMedia.run("ffprobe", ["-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0",
+                                                  "-i", "pipe:0"], input: "\(dir)/cam.mkv")
+        #expect(stderr.contains("wrote standard output: \(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) frames"),
+                "\(probe.stdout) \(stderr)")
+    }
+
     /// `script` gives the job a pseudo-terminal as standard output.
     @Test func aTerminalIsNotFilledWithBinary() throws {
         let dir = try TestMedia.temporaryFolder()
