@@ -9,18 +9,24 @@ struct StylizeCommand: AsyncParsableCommand {
         abstract: "Stylize a video, image or live source (the default subcommand).",
         discussion: """
             IN is anything FFmpeg reads (a video or image file, a numbered image sequence such as \
-            frames_%04d.png, a URL, FORMAT:SPEC), or a camera such as /dev/video0, which is \
-            recorded live (`vidstyle devices` lists them; --live reads any input in real time). \
-            The container of OUT comes from its extension: .mp4 .mkv .mov .webm for video, .png \
-            .jpg for one picture, out_%04d.png for an image sequence. Ctrl-C finishes a \
-            playable file with the frames done so far.
+            frames_%04d.png, a URL, FORMAT:SPEC, - for standard input), or a camera such as \
+            /dev/video0, which is recorded live (`vidstyle devices` lists them; --live reads any \
+            input in real time). The container of OUT comes from its extension: .mp4 .mkv .mov \
+            .webm for video, .png .jpg for one picture, out_%04d.png for an image sequence. OUT - \
+            streams to standard output (Matroska, or --container webm|mp4; mp4 is written \
+            fragmented, mov is refused), e.g. `vidstyle /dev/video0 - | ffplay -`; progress and \
+            messages then stay on stderr. Ctrl-C finishes a playable file, or the stream, with \
+            the frames done so far (exit status 130); a reader of - that goes away ends the job \
+            quietly with exit status 141.
             """)
 
     @Argument(help: ArgumentHelp(
-        "Input: a video or image file, a camera (/dev/video0), a URL, or FORMAT:SPEC for an FFmpeg input (lavfi:testsrc2=size=640x480:rate=30).",
+        "Input: a video or image file, a camera (/dev/video0), a URL, FORMAT:SPEC for an FFmpeg input (lavfi:testsrc2=size=640x480:rate=30), or - for standard input.",
         valueName: "in"))
     var input: String
-    @Argument(help: "Output file; its extension picks the container.") var output: String
+    @Argument(help: ArgumentHelp("Output file, its extension picking the container; or - for standard output (a stream: Matroska unless --container webm|mp4).",
+                                 valueName: "out"))
+    var output: String
 
     @Option(help: ArgumentHelp(
         "Pipeline preset: a .yaml file, or the NAME of one in ~/.config/vidstyle/pipelines ($XDG_CONFIG_HOME) or the shipped ones (`vidstyle presets` lists them). Options given on the command line override it, field by field.",
@@ -36,7 +42,7 @@ struct StylizeCommand: AsyncParsableCommand {
     var preserveColor: Bool?
     @Option(help: "Temporal smoothing against flicker: how much of the previous painted frame, moved along with the picture, a pixel keeps where that motion is reliable; 0 (off) to 1 (strongest) (default 0.6).") var smoothing: Float?
 
-    @Option(help: ArgumentHelp("Container for an OUT named without an extension: mp4 (default), mkv, mov or webm.", valueName: "name"))
+    @Option(help: ArgumentHelp("Container for an OUT named without an extension: mp4 (default), mkv, mov or webm; for OUT -: mkv (default), webm or mp4 (fragmented).", valueName: "name"))
     var container: String?
     @Option(help: "Video codec: h264 (default), h265 or vp9 (webm always uses vp9).") var codec: String?
     @Option(help: "Constant rate factor: lower is better quality and larger files (default 20 for h264/h265, 32 for vp9).")
@@ -88,11 +94,18 @@ struct StylizeCommand: AsyncParsableCommand {
         if noAudio, let audio, audio != "none" {
             throw OptionError("--no-audio and --audio \(audio) both given; use one")
         }
+        if VideoWriter.isStandardOutput(output) && isatty(STDOUT_FILENO) == 1 {
+            throw OptionError("OUT - writes video to standard output, which is a terminal; pipe it into a player "
+                              + "or a file (vidstyle IN - | ffplay -), or give OUT a file name")
+        }
         if let part { _ = try PartNumber(parsing: part) }
         if warmup != nil && part == nil { throw OptionError("--warmup only applies with --part K/N") }
         if let warmup, warmup < 0 { throw OptionError("--warmup \(warmup): give 0 or more frames") }
         let resolved = try resolve()
         if part != nil && resolved.live { throw OptionError("--part needs a file input; a live source cannot be split") }
+        if part != nil && VideoWriter.isStandardOutput(output) {
+            throw OptionError("--part writes a part file for vidstyle join; give PARTFILE a file name, not -")
+        }
     }
 
     /// What every part of one video must share, as a digest: everything that changes the
@@ -161,7 +174,20 @@ struct StylizeCommand: AsyncParsableCommand {
         } catch let interrupted as InterruptedError {
             FileHandle.standardError.write(Data("vidstyle: \(interrupted)\n".utf8))
             throw ExitCode(130)
+        } catch MediaError.outputClosed {
+            // The reader of - went away (a player closed, `| head`): nothing is wrong, and
+            // there is nobody left to tell; the status says it, as a shell's 128 + SIGPIPE does.
+            throw ExitCode(Self.outputClosedStatus)
         }
+    }
+
+    /// The exit status when the reader of OUT - closes it: what shells report for a program
+    /// SIGPIPE ended (128 + 13), without the signal.
+    static let outputClosedStatus: Int32 = 141
+
+    /// How OUT is named in messages.
+    func outputName(_ output: String) -> String {
+        VideoWriter.isStandardOutput(output) ? "standard output" : output
     }
 
     func runJob(stop: StopSignal) async throws {
@@ -219,12 +245,12 @@ struct StylizeCommand: AsyncParsableCommand {
             if let loaded { styleText += ", pipeline \(loaded.name)" }
             styleText += ", precision \(precision.rawValue)"
             let line = String(format: "vidstyle: wrote %@: %d frames (%dx%d) in %.1f s, %.1f fps, %@",
-                              output, summary.frames, summary.video.width, summary.video.height,
+                              outputName(output), summary.frames, summary.video.width, summary.video.height,
                               summary.seconds, summary.framesPerSecond, styleText)
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         if summary.stoppedEarly {
-            FileHandle.standardError.write(Data("vidstyle: interrupted; \(output) is complete and playable with the \(summary.frames) frames done\n".utf8))
+            FileHandle.standardError.write(Data("vidstyle: interrupted; \(outputName(output)) is complete and playable with the \(summary.frames) frames done\n".utf8))
             throw ExitCode(130)
         }
     }
@@ -253,7 +279,7 @@ struct StylizeCommand: AsyncParsableCommand {
             styleText += ", precision \(precision.rawValue)"
             let counts = summary.counts
             let lines = [
-                String(format: "vidstyle: wrote %@: %d frames (%dx%d) in %.1f s, %.1f fps, from %@, %@", output,
+                String(format: "vidstyle: wrote %@: %d frames (%dx%d) in %.1f s, %.1f fps, from %@, %@", outputName(output),
                        summary.framesWritten, summary.video.width, summary.video.height, summary.seconds,
                        summary.outputFramesPerSecond, summary.sourceDescription, styleText),
                 "vidstyle: live: captured \(counts.captured + counts.skippedBySource), stylized \(summary.framesWritten), "
@@ -267,10 +293,10 @@ struct StylizeCommand: AsyncParsableCommand {
         case .endOfInput:
             return
         case .stopRequested:
-            FileHandle.standardError.write(Data("vidstyle: interrupted; \(output) is complete and playable with the \(summary.framesWritten) frames recorded\n".utf8))
+            FileHandle.standardError.write(Data("vidstyle: interrupted; \(outputName(output)) is complete and playable with the \(summary.framesWritten) frames recorded\n".utf8))
             throw ExitCode(130)
         case .sourceLost(let reason):
-            FileHandle.standardError.write(Data("vidstyle: \(reason); \(output) is complete and playable with the \(summary.framesWritten) frames recorded\n".utf8))
+            FileHandle.standardError.write(Data("vidstyle: \(reason); \(outputName(output)) is complete and playable with the \(summary.framesWritten) frames recorded\n".utf8))
             throw ExitCode(1)
         }
     }

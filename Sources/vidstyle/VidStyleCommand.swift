@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 
 /// The `vidstyle` command: stylizing is the default subcommand, so `vidstyle IN OUT --style 3`
@@ -9,7 +10,8 @@ struct VidStyleCommand: AsyncParsableCommand {
         discussion: """
             Stylizes every frame with a multi-style network, smooths it over time so it does \
             not flicker, and keeps the audio and every timestamp. The output is written to a \
-            temporary file beside OUT and renamed only when complete.
+            temporary file beside OUT and renamed only when complete; OUT - streams to standard \
+            output instead, and IN - reads standard input.
             """,
         version: "vidstyle 0.1.0",
         subcommands: [StylizeCommand.self, JoinCommand.self, PlanCommand.self, StylesCommand.self, PresetsCommand.self, DevicesCommand.self, BenchCommand.self],
@@ -22,6 +24,9 @@ struct VidStyleCommand: AsyncParsableCommand {
 enum VidStyleMain {
     static func main() async {
         OpenMPEnvironment.ensurePassiveWaiting()
+        // A reader of OUT - that goes away must end the job through EPIPE (exit 141, quietly),
+        // not kill the process mid-write.
+        signal(SIGPIPE, SIG_IGN)
         await VidStyleCommand.main()
     }
 }

@@ -199,7 +199,7 @@ extension CLITests {
         #expect(shown.status == 0, "\(shown.stderr)")
         #expect(shown.stdout.contains("stylize:\n  mix: \"1:0.5,2:0.5\"\n  strength: 1\n  preserve_color: false\n"), "\(shown.stdout)")
         #expect(shown.stdout.contains("temporal:\n  smoothing: 0.6\n"), "\(shown.stdout)")
-        #expect(shown.stdout.contains("encode:\n  container: mp4\n  codec: h264\n  crf: 20\n  preset: veryfast\n  pixel_format: yuv420p\n"))
+        #expect(shown.stdout.contains("encode:\n  codec: h264\n  crf: 20\n  preset: veryfast\n  pixel_format: yuv420p\n"))
         #expect(shown.stdout.contains("queues:\n  capacity: 2\n  policy: block\n"))
         let saved = try writePreset(shown.stdout, in: dir, name: "saved.yaml")
         let again = try vidstyleInRepository(["presets", "show", saved], model: false)

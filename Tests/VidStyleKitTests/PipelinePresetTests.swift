@@ -94,7 +94,7 @@ import Testing
         let settings = PipelineSettings.merge(preset: preset, commandLine: [:])
         #expect(settings.captureRequest == CaptureRequest(width: 320, height: 240, framesPerSecond: 15, format: .mjpeg))
         #expect(settings.encoding == EncodingOptions(codec: .h265, crf: 30, preset: "slow", keepAudio: true,
-                                                     reencodeAudio: true, pixelFormat: "yuv444p"))
+                                                     reencodeAudio: true, pixelFormat: "yuv444p", container: "mkv"))
         #expect(settings.styleSettings == StyleSettings(style: try StyleSelection.parseMix("3:0.7,5:0.3"), strength: 0.7,
                                                         preserveColor: true, smoothing: 0.2, precision: .int8))
         #expect(settings.duration == 2.5 && settings.isLive && settings.modelPath == "/presets/models/x.safetensors")
@@ -275,6 +275,36 @@ import Testing
                                     file: "p.yaml", line: 2, column: 11)) {
             try PipelineSettings.merge(preset: preset, commandLine: [:]).check(live: false, outputPath: "o.mp4")
         }
+    }
+
+    /// OUT `-` keeps its name (no extension is added), streams Matroska unless a container is
+    /// given, forces VP9 for webm as `.webm` does, and refuses mov where it was asked for.
+    @Test func standardOutputTakesItsContainerFromTheSettings() throws {
+        let plain = PipelineSettings.merge(preset: nil, commandLine: [:])
+        #expect(plain.outputPath(for: "-") == "-")
+        #expect(plain.outputPath(for: "out") == "out.mp4")
+        #expect(plain.encoding.container == nil)
+        #expect(VideoWriter.containerName(path: "-", options: plain.encoding) == "mkv")
+        #expect(VideoWriter.containerName(path: "a.mov", options: EncodingOptions(container: "webm")) == "mov")
+        try plain.check(live: false, outputPath: "-")
+        let webm = PipelineSettings.merge(preset: nil, commandLine: ["encode.container": .text("webm")])
+        #expect(webm.encoding.container == "webm")
+        try webm.check(live: false, outputPath: "-")
+        #expect(throws: OptionError("--crf 60 is out of range for h264; allowed: 0-51")) {
+            try PipelineSettings.merge(preset: nil, commandLine: ["encode.crf": .integer(60)]).check(live: false, outputPath: "-")
+        }
+        try PipelineSettings.merge(preset: nil, commandLine: ["encode.crf": .integer(60), "encode.container": .text("webm")])
+            .check(live: false, outputPath: "-")
+        let sentence = "cannot be written to standard output (it seeks back to finish the file); use mkv (the default for -), webm or mp4 (written fragmented)"
+        #expect(throws: OptionError("--container mov " + sentence)) {
+            try PipelineSettings.merge(preset: nil, commandLine: ["encode.container": .text("mov")]).check(live: false, outputPath: "-")
+        }
+        let preset = try PipelinePreset.decode(yaml: "encode:\n  container: mov\n", file: "p.yaml")
+        let fromPreset = PipelineSettings.merge(preset: preset, commandLine: [:])
+        #expect(throws: PresetError("encode.container mov " + sentence, file: "p.yaml", line: 2, column: 14)) {
+            try fromPreset.check(live: false, outputPath: "-")
+        }
+        try fromPreset.check(live: false, outputPath: "out.mov")
     }
 
     @Test func scaleResizesFilesToEvenSizesKeepingTheShape() throws {

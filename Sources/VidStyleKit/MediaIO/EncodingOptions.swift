@@ -15,9 +15,13 @@ public struct EncodingOptions: Sendable, Hashable {
     /// FFmpeg's name of the encoded pictures' pixel format (`yuv420p`, `yuv422p`, `yuv444p`);
     /// stills keep their own.
     public var pixelFormat: String
+    /// The container (`mkv`, `webm`, `mp4`) for OUT `-`, which has no extension to name one;
+    /// nil is Matroska. A file's extension always decides for itself.
+    public var container: String?
 
     public init(codec: VideoCodec = .h264, crf: Int? = nil, preset: String? = nil, keepAudio: Bool = true,
-                reencodeAudio: Bool = false, pixelFormat: String = "yuv420p") {
+                reencodeAudio: Bool = false, pixelFormat: String = "yuv420p", container: String? = nil) {
+        self.container = container
         self.codec = codec
         self.crf = crf
         self.preset = preset

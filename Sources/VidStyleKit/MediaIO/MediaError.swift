@@ -22,6 +22,10 @@ public enum MediaError: Error, CustomStringConvertible, Equatable, Sendable {
     case decodeFailed(path: String, message: String)
     /// Encoding or muxing failed; `message` is FFmpeg's.
     case encodeFailed(path: String, message: String)
+    /// The container cannot be written to standard output (it needs to seek back).
+    case notStreamable(container: String)
+    /// Whoever read standard output closed it (EPIPE: a player quit, `| head -c 1000`).
+    case outputClosed
 
     public var description: String {
         switch self {
@@ -46,6 +50,11 @@ public enum MediaError: Error, CustomStringConvertible, Equatable, Sendable {
             return "\(path): decoding failed: \(message)"
         case .encodeFailed(let path, let message):
             return "\(path): encoding failed: \(message)"
+        case .notStreamable(let container):
+            return "\(container) cannot be written to standard output (it seeks back to finish the file); "
+                + "use mkv (the default for -), webm or mp4 (written fragmented)"
+        case .outputClosed:
+            return "standard output was closed by its reader"
         }
     }
 }

@@ -8,6 +8,7 @@ import Foundation
 /// - `FORMAT:SPEC`, where FORMAT is one of FFmpeg's demuxers or input devices
 ///   (`lavfi:testsrc2=size=640x480:rate=30`, `v4l2:/dev/video1`, `x11grab::0.0`), is opened with
 ///   that demuxer; a URL (`http://...`, `rtsp://...`, `file:name.mp4`) with FFmpeg's protocols.
+/// - `-` is standard input, as in ffmpeg (FFmpeg's `pipe:0`); a file named `-` is `./-`.
 /// - Anything else is a file path. A file that exists always wins, so a file named `a:b` still
 ///   opens as a file.
 public enum MediaInput: Equatable, Sendable, CustomStringConvertible {
@@ -16,6 +17,10 @@ public enum MediaInput: Equatable, Sendable, CustomStringConvertible {
     case ffmpeg(format: String?, url: String)
 
     public init(_ text: String, isCamera: (String) -> Bool = MediaInput.isVideoDevice) {
+        if text == "-" {
+            self = .ffmpeg(format: nil, url: MediaInput.standardInput)
+            return
+        }
         if isCamera(text) {
             self = .camera(text)
             return
@@ -48,10 +53,14 @@ public enum MediaInput: Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .file(let path), .camera(let path): path
+        case .ffmpeg(nil, MediaInput.standardInput): "standard input"
         case .ffmpeg(let format?, let url): "\(format):\(url)"
         case .ffmpeg(nil, let url): url
         }
     }
+
+    /// FFmpeg's name for standard input.
+    static let standardInput = "pipe:0"
 
     /// Inputs that run at their own pace and cannot be paused (always read in real time).
     public var isInherentlyLive: Bool {

@@ -40,6 +40,11 @@ enum OutputContainer: String, CaseIterable {
     /// drop it, and images have none.
     var storesDisplayMatrix: Bool { self == .mp4 || self == .mov }
 
+    /// Whether it can be written front to back with no seeking, as a pipe needs: Matroska and
+    /// WebM (no cues), MP4 fragmented (index first, one per fragment). MOV writes its index
+    /// at the end, and stills are not streams.
+    var isStreamable: Bool { self == .mkv || self == .webm || self == .mp4 }
+
     /// A still image: one picture, the last frame written.
     var isStill: Bool { self == .png || self == .jpeg }
 

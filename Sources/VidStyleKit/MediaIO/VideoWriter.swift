@@ -14,6 +14,14 @@ import Foundation
 /// final rename never crosses file systems); `finish()` renames it over OUT; `discard()` (or
 /// deinit, if neither ran) deletes it.
 ///
+/// **Standard output.** OUT `-` streams to standard output, as ffmpeg does: there is no file
+/// to rename, so bytes go straight to the pipe, in a container that needs no seeking
+/// (`EncodingOptions.container`: Matroska by default, WebM, or fragmented MP4; MOV is refused).
+/// A reader of a live stream should see each frame as soon as it is encoded, so the encoder
+/// runs without look-ahead (x264/x265 `zerolatency`, VP9 without lag) and the muxer's cluster
+/// or fragment is flushed after every packet. A reader that goes away ends the writing with
+/// `MediaError.outputClosed`; the process must ignore SIGPIPE for that (the command does).
+///
 /// **Timing.** The encoder and stream use the input's video time base and each frame's own pts
 /// and duration, so variable frame rate survives; a pts that does not increase is nudged up by
 /// one tick (counted in `notices`).
@@ -36,7 +44,7 @@ public final class VideoWriter {
     public let outputWidth: Int
     /// See `outputWidth`.
     public let outputHeight: Int
-    /// Where the output is written until `finish()`.
+    /// Where the output is written until `finish()` (FFmpeg's `pipe:N` for standard output).
     public let temporaryPath: String
     /// For an image sequence (`out_%04d.png`): the hidden folder the pictures are written into
     /// until `finish()` moves them beside OUT.
@@ -54,6 +62,8 @@ public final class VideoWriter {
     private let container: OutputContainer
     private let options: EncodingOptions
     private let folder: String
+    /// The descriptor a streamed output (OUT `-`) is written to; nil for files.
+    private let streamDescriptor: Int32?
     private var state = State.open
     private var output: UnsafeMutablePointer<AVFormatContext>?
     private var encoder: UnsafeMutablePointer<AVCodecContext>?
@@ -100,8 +110,19 @@ public final class VideoWriter {
     ///   disk when it throws.
     /// Whether the container chosen by `path`'s extension keeps a display matrix (rotation);
     /// where it does not, readers should turn the pixels upright (`VideoReader(path:upright:)`).
-    public static func storesRotation(path: String) -> Bool {
-        OutputContainer(extension: (path as NSString).pathExtension)?.storesDisplayMatrix ?? true
+    public static func storesRotation(path: String, options: EncodingOptions = .init()) -> Bool {
+        OutputContainer(extension: containerName(path: path, options: options))?.storesDisplayMatrix ?? true
+    }
+
+    /// OUT that means standard output, as in ffmpeg.
+    public static let standardOutput = "-"
+
+    public static func isStandardOutput(_ path: String) -> Bool { path == standardOutput }
+
+    /// The name of the container OUT is written in: its extension, or for standard output
+    /// `options.container` (Matroska when none is given: it streams and takes every codec).
+    public static func containerName(path: String, options: EncodingOptions) -> String {
+        isStandardOutput(path) ? (options.container ?? "mkv") : (path as NSString).pathExtension
     }
 
     /// The hidden name OUT is written under until it is complete: `.OUT.vidstyle-tmp-PID.EXT`,
@@ -129,29 +150,38 @@ public final class VideoWriter {
     /// - Parameter metadata: container-level tags (`comment`...) written with the header.
     public convenience init(path: String, video: VideoStreamInfo, tracks: [CopiedTrack], options: EncodingOptions = .init(),
                             metadata: [String: String] = [:]) throws {
-        try self.init(path: path, video: video, tracks: tracks, options: options, metadata: metadata, copiedVideo: nil)
+        try self.init(path: path, video: video, tracks: tracks, options: options, metadata: metadata, copiedVideo: nil,
+                      streamDescriptor: STDOUT_FILENO)
     }
 
     /// With `copiedVideo`, no encoder is opened: `write(encodedVideo:timeBase:)` muxes the
     /// packets as they are, so parts join without a second generation of compression.
+    /// - Parameter streamDescriptor: where OUT `-` is written: standard output, or in tests a
+    ///   pipe they read. The writer does not close it.
     init(path: String, video: VideoStreamInfo, tracks: [CopiedTrack], options: EncodingOptions,
-         metadata: [String: String], copiedVideo: CopiedVideo?) throws {
+         metadata: [String: String] = [:], copiedVideo: CopiedVideo? = nil, streamDescriptor: Int32 = STDOUT_FILENO) throws {
         _ = FFmpegLogging.applied
         let url = URL(fileURLWithPath: path)
-        let ext = url.pathExtension
+        let streaming = Self.isStandardOutput(path)
+        let ext = Self.containerName(path: path, options: options)
         guard let container = OutputContainer(extension: ext) else {
+            if streaming { throw MediaError.notStreamable(container: ext) }
             throw MediaError.unknownOutputExtension(path: path, supported: OutputContainer.supportedExtensions)
         }
         let folder = url.deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
-            throw MediaError.outputFolderNotWritable(folder: folder, reason: "no such folder")
-        }
-        guard isDirectory.boolValue else {
-            throw MediaError.outputFolderNotWritable(folder: folder, reason: "not a folder")
-        }
-        guard access(folder, W_OK) == 0 else {
-            throw MediaError.outputFolderNotWritable(folder: folder, reason: "permission denied")
+        if streaming {
+            guard container.isStreamable else { throw MediaError.notStreamable(container: container.rawValue) }
+        } else {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory) else {
+                throw MediaError.outputFolderNotWritable(folder: folder, reason: "no such folder")
+            }
+            guard isDirectory.boolValue else {
+                throw MediaError.outputFolderNotWritable(folder: folder, reason: "not a folder")
+            }
+            guard access(folder, W_OK) == 0 else {
+                throw MediaError.outputFolderNotWritable(folder: folder, reason: "permission denied")
+            }
         }
         guard video.width > 0, video.height > 0 else {
             throw MediaError.encodeFailed(path: path, message: "the video has no picture size")
@@ -172,7 +202,11 @@ public final class VideoWriter {
         self.outputHeight = height
         self.metadata = metadata
         self.copiedVideo = copiedVideo
-        if VideoWriter.isSequencePattern(url.lastPathComponent) {
+        self.streamDescriptor = streaming ? streamDescriptor : nil
+        if streaming {
+            self.sequenceStaging = nil
+            self.temporaryPath = "pipe:\(streamDescriptor)"
+        } else if VideoWriter.isSequencePattern(url.lastPathComponent) {
             guard container.isStill else {
                 throw MediaError.encodeFailed(path: path, message: "a numbered pattern (%04d) names image files; use .png or .jpg")
             }
@@ -341,18 +375,31 @@ public final class VideoWriter {
         if oc.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
             ret = avio_open(&oc.pointee.pb, temporaryPath, AVIO_FLAG_WRITE)
             if ret < 0 {
+                if streamDescriptor != nil { throw failure(ret) }
                 throw MediaError.outputFolderNotWritable(folder: folder, reason: ffmpegMessage(ret))
             }
         }
         var muxerOptions: OpaquePointer?
         switch container {
+        case .mp4 where streamDescriptor != nil:
+            // The index goes first and each fragment carries its own, so nothing is patched later.
+            av_dict_set(&muxerOptions, "movflags", "frag_keyframe+empty_moov+default_base_moof", 0)
         case .mp4, .mov: av_dict_set(&muxerOptions, "movflags", "+faststart", 0)
+        case .mkv where streamDescriptor != nil, .webm where streamDescriptor != nil:
+            // No cues or duration to seek back for.
+            av_dict_set(&muxerOptions, "live", "1", 0)
         case .png where sequenceStaging == nil, .jpeg where sequenceStaging == nil:
             av_dict_set(&muxerOptions, "update", "1", 0)
         default: break
         }
+        if streamDescriptor != nil { av_dict_set(&muxerOptions, "flush_packets", "1", 0) }
         ret = avformat_write_header(oc, &muxerOptions)
         av_dict_free(&muxerOptions)
+        if ret >= 0, streamDescriptor != nil, let pb = oc.pointee.pb {
+            // The reader can set up its decoder before the first frame is painted.
+            avio_flush(pb)
+            if pb.pointee.error < 0 { ret = pb.pointee.error }
+        }
         if ret == vs_averror(EINVAL) && holds != 1 {
             // e.g. VP9 in .mov: no tag for it, which the muxer only says here.
             throw MediaError.containerCannotHoldCodec(container: container.rawValue, codec: codecLabel)
@@ -376,6 +423,15 @@ public final class VideoWriter {
             av_opt_set(priv, "preset", options.preset ?? "veryfast", 0)
             if encoderName == "libx265" {
                 av_opt_set(priv, "x265-params", "log-level=error", 0)
+            }
+        }
+        // A stream is watched as it comes: x264's look-ahead and B-frames alone hold back more
+        // than a second of a 15 fps live picture, libvpx's lag 25 frames.
+        if streamDescriptor != nil {
+            if encoderName == "libvpx-vp9" {
+                av_opt_set(priv, "lag-in-frames", "0", 0)
+            } else {
+                av_opt_set(priv, "tune", "zerolatency", 0)
             }
         }
     }
@@ -435,7 +491,8 @@ public final class VideoWriter {
     }
 
     private func failure(_ code: Int32) -> MediaError {
-        MediaError.encodeFailed(path: path, message: ffmpegMessage(code))
+        if code == vs_averror(EPIPE) { return .outputClosed }
+        return MediaError.encodeFailed(path: path, message: ffmpegMessage(code))
     }
 
     // MARK: writing
@@ -582,15 +639,26 @@ public final class VideoWriter {
             }
             lastDts[index] = p.pointee.dts
         }
-        let ret = av_interleaved_write_frame(output, p)
+        var ret = av_interleaved_write_frame(output, p)
         if ret < 0 { throw failure(ret) }
+        if streamDescriptor != nil {
+            // Closes Matroska's cluster or MP4's fragment now rather than when the next
+            // keyframe or size limit comes, and hands it to the pipe.
+            ret = av_write_frame(output, nil)
+            if ret < 0 { throw failure(ret) }
+            if let pb = output.pointee.pb {
+                avio_flush(pb)
+                if pb.pointee.error < 0 { throw failure(pb.pointee.error) }
+            }
+        }
     }
 
     // MARK: closing
 
-    /// Flushes the encoders, writes the trailer and renames the temporary file over OUT.
-    /// - Throws: `MediaError.encodeFailed` (also when no frame was written); the temporary file
-    ///   is then still there: call `discard()` (deinit does too).
+    /// Flushes the encoders, writes the trailer and renames the temporary file over OUT (a
+    /// stream is complete once its trailer is flushed).
+    /// - Throws: `MediaError.encodeFailed` (also when no frame was written), `.outputClosed`;
+    ///   the temporary file is then still there: call `discard()` (deinit does too).
     public func finish() throws {
         guard state == .open, let output, encoder != nil || copiedVideo != nil else {
             throw MediaError.encodeFailed(path: path, message: "the writer is already closed")
@@ -610,11 +678,17 @@ public final class VideoWriter {
         }
         ret = av_write_trailer(output)
         if ret < 0 { throw failure(ret) }
+        if streamDescriptor != nil, let pb = output.pointee.pb {
+            avio_flush(pb)
+            if pb.pointee.error < 0 { throw failure(pb.pointee.error) }
+        }
         if output.pointee.oformat.pointee.flags & AVFMT_NOFILE == 0 {
             ret = avio_closep(&output.pointee.pb)
             if ret < 0 { throw failure(ret) }
         }
-        if let sequenceStaging {
+        if streamDescriptor != nil {
+            // Nothing to move: the stream is complete where it went.
+        } else if let sequenceStaging {
             try moveSequence(from: sequenceStaging)
         } else if rename(temporaryPath, path) != 0 {
             throw MediaError.encodeFailed(path: path, message: "cannot move the finished file into place: "
@@ -627,7 +701,8 @@ public final class VideoWriter {
         releaseContexts()
     }
 
-    /// Abandons the output: closes everything and deletes the temporary file. OUT is untouched.
+    /// Abandons the output: closes everything and deletes the temporary file. OUT is untouched;
+    /// a stream simply ends where it is.
     /// Safe to call more than once, and after a failed `finish()`.
     public func discard() {
         guard state == .open else { return }
@@ -638,7 +713,7 @@ public final class VideoWriter {
                 unlink(sequenceStaging + "/" + name)
             }
             rmdir(sequenceStaging)
-        } else {
+        } else if streamDescriptor == nil {
             unlink(temporaryPath)
         }
     }

@@ -73,8 +73,8 @@ public struct LiveJob: Sendable {
                 if let fps = request.framesPerSecond { options["framerate"] = CameraFrameSize.format(fps) }
                 if let format = request.format { options["input_format"] = format.userName }
             }
-            let reader = try VideoReader(input: input, upright: !VideoWriter.storesRotation(path: outputPath), options: options,
-                                         stop: stop)
+            let reader = try VideoReader(input: input, upright: !VideoWriter.storesRotation(path: outputPath, options: encoding),
+                                         options: options, stop: stop)
             var notices: [String] = []
             if reader.audio != nil {
                 notices.append("audio: not recorded in live mode; only the picture is recorded")

@@ -57,6 +57,8 @@ public struct StylizeJob: Sendable {
             }
             localInput = String(url.dropFirst(5))
         }
+        // A stream cannot be the input file.
+        guard !VideoWriter.isStandardOutput(outputPath) else { return }
         let input = URL(fileURLWithPath: localInput).resolvingSymlinksInPath().standardized.path
         let output = URL(fileURLWithPath: outputPath).resolvingSymlinksInPath().standardized.path
         if input == output || Self.sameFile(localInput, outputPath) {
@@ -68,6 +70,8 @@ public struct StylizeJob: Sendable {
     /// The output checks every job makes before it starts: OUT does not exist unless
     /// `overwrite` is set.
     public static func checkOutput(_ outputPath: String, overwrite: Bool) throws(OptionError) {
+        // Standard output replaces nothing, and no file named "-" is touched.
+        guard !VideoWriter.isStandardOutput(outputPath) else { return }
         var isDirectory: ObjCBool = false
         if let first = VideoWriter.firstSequenceFile(outputPath), FileManager.default.fileExists(atPath: first), !overwrite {
             throw OptionError("output \(first) already exists; pass --overwrite (-y) to replace the sequence")
@@ -100,8 +104,8 @@ public struct StylizeJob: Sendable {
         do {
             try checkPaths()
             // Where the output cannot store the input's rotation, the pixels are turned upright.
-            reader = try VideoReader(input: MediaInput(inputPath), upright: !VideoWriter.storesRotation(path: outputPath),
-                                     stop: stop)
+            reader = try VideoReader(input: MediaInput(inputPath),
+                                     upright: !VideoWriter.storesRotation(path: outputPath, options: encoding), stop: stop)
             scaled = try scale.map { try ScaledSource(source: reader, video: reader.video, scale: $0) }
             video = scaled?.video ?? reader.video
             let outputName = (outputPath as NSString).lastPathComponent
@@ -131,7 +135,7 @@ public struct StylizeJob: Sendable {
             notices.append("input: not kept: " + reader.skippedStreams.joined(separator: ", "))
         }
         if reader.turn != .none {
-            let ext = (outputPath as NSString).pathExtension
+            let ext = VideoWriter.containerName(path: outputPath, options: encoding)
             notices.insert("video: .\(ext) can't store the input's \(reader.turn.degrees)° rotation; the picture was turned upright "
                            + "(\(video.width)x\(video.height))", at: 0)
         }

@@ -72,7 +72,8 @@ public struct PipelineSettings: Sendable, Equatable {
         let audio = self["audio.mode"]?.text ?? "copy"
         return EncodingOptions(codec: codec, crf: self["encode.crf"]?.integer, preset: self["encode.preset"]?.text,
                                keepAudio: audio != "none", reencodeAudio: audio == "re-encode",
-                               pixelFormat: self["encode.pixel_format"]?.text ?? "yuv420p")
+                               pixelFormat: self["encode.pixel_format"]?.text ?? "yuv420p",
+                               container: given["encode.container"]?.value.text)
     }
 
     /// What to ask of a camera or live FFmpeg input.
@@ -112,10 +113,12 @@ public struct PipelineSettings: Sendable, Equatable {
         }
     }
 
-    /// OUT as written: given an extension, as it is; without one, with `encode.container`'s.
+    /// OUT as written: given an extension, as it is; without one, with `encode.container`'s;
+    /// `-` (standard output) as it is.
     public func outputPath(for output: String) -> String {
-        guard (output as NSString).pathExtension.isEmpty, !output.hasSuffix("/") else { return output }
-        return output + "." + (self["encode.container"]?.text ?? "mp4")
+        guard (output as NSString).pathExtension.isEmpty, !output.hasSuffix("/"),
+              !VideoWriter.isStandardOutput(output) else { return output }
+        return output + "." + (given["encode.container"]?.value.text ?? "mp4")
     }
 
     /// These settings for a job writing `outputPath`: where its container forces another codec
@@ -123,7 +126,7 @@ public struct PipelineSettings: Sendable, Equatable {
     /// the preset's codec, are dropped as `merge` drops them for `--codec`. Values given on the
     /// command line stay, and are checked against the encoder that runs.
     public func forOutput(_ outputPath: String) -> PipelineSettings {
-        guard (outputPath as NSString).pathExtension.lowercased() == "webm", codec != .vp9 else { return self }
+        guard containerName(for: outputPath) == "webm", codec != .vp9 else { return self }
         var adjusted = self
         for path in ["encode.crf", "encode.preset"] where adjusted.given[path]?.origin != .commandLine {
             adjusted.given[path] = nil
@@ -166,7 +169,11 @@ public struct PipelineSettings: Sendable, Equatable {
             throw problem("input.scale", "applies to files; for a live input ask for the capture size (input.size, --size)",
                           showingValue: false)
         }
-        let ext = (outputPath as NSString).pathExtension.lowercased()
+        let ext = containerName(for: outputPath)
+        if VideoWriter.isStandardOutput(outputPath), !["mkv", "webm", "mp4"].contains(ext) {
+            throw problem("encode.container", "cannot be written to standard output (it seeks back to finish the file); "
+                          + "use mkv (the default for -), webm or mp4 (written fragmented)")
+        }
         guard !["png", "jpg", "jpeg"].contains(ext) else { return }
         let codec = ext == "webm" ? VideoCodec.vp9 : self.codec
         if let crf = given["encode.crf"], let value = crf.value.integer {
@@ -181,6 +188,12 @@ public struct PipelineSettings: Sendable, Equatable {
         if let format = self["encode.pixel_format"]?.text, let trouble = EncoderCheck.pixelFormatProblem(format, codec: codec) {
             throw problem("encode.pixel_format", trouble)
         }
+    }
+
+    /// The container a job writing `outputPath` uses: its extension, or for `-` the given
+    /// `encode.container` (Matroska when none: the default mp4 needs a file to seek in).
+    func containerName(for outputPath: String) -> String {
+        VideoWriter.containerName(path: outputPath, options: encoding).lowercased()
     }
 
     /// An error about `path`'s value, in the words of where the value came from.

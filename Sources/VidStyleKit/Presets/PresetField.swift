@@ -99,8 +99,8 @@ public struct PresetField: Sendable, Equatable, CustomStringConvertible {
                     example: "0.8"),
 
         PresetField("encode", "container", .choice(["mp4", "mkv", "mov", "webm"]), "--container",
-                    "The container for an OUT named without an extension (its extension is added); an extension on OUT wins.",
-                    default: .text("mp4"), "mp4", example: "mkv"),
+                    "The container for an OUT named without an extension (its extension is added) and for OUT - (standard output: mkv by default there, mov cannot stream); an extension on OUT wins.",
+                    default: nil, "mp4 for a file, mkv for OUT -", example: "mkv"),
         PresetField("encode", "codec", .choice(VideoCodec.allCases.map(\.rawValue)), "--codec",
                     "Video codec; .webm always uses vp9.", default: .text("h264"), "h264", example: "h265"),
         PresetField("encode", "crf", .integer(0...63), "--crf",

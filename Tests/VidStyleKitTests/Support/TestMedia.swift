@@ -30,9 +30,10 @@ enum TestMedia {
 
     /// Runs a program (a path, or a name looked up on PATH) to completion and captures its output.
     /// A failing status is returned, not thrown: use `checked()` where failure is an error.
+    /// `input` names a file given as standard input (nothing when nil).
     @discardableResult
     static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil,
-                    in folder: String? = nil) throws -> CommandResult {
+                    in folder: String? = nil, input: String? = nil) throws -> CommandResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program.contains("/") ? program : which(program))
         process.arguments = arguments
@@ -41,7 +42,7 @@ enum TestMedia {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = try input.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) } ?? FileHandle.nullDevice
         try process.run()
         // Read both pipes before waiting, so a chatty process cannot fill one and block.
         let outData = out.fileHandleForReading.readDataToEndOfFile()
@@ -50,6 +51,58 @@ enum TestMedia {
         return CommandResult(command: [program] + arguments, status: process.terminationStatus,
                              stdout: String(decoding: outData, as: UTF8.self),
                              stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Runs `producer | consumer` as a shell pipeline does: the producer's standard output goes
+    /// straight into the consumer's standard input through a pipe (nothing is buffered here),
+    /// the producer reads `input` (a file) or nothing. Each is a program and its arguments.
+    /// A producer still running after `timeout` seconds is killed (its status then says so).
+    static func runPipeline(_ producer: [String], into consumer: [String], input: String? = nil, in folder: String? = nil,
+                            timeout: Double = 120) throws -> (producer: CommandResult, consumer: CommandResult) {
+        func process(_ command: [String]) -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: command[0].contains("/") ? command[0] : which(command[0]))
+            process.arguments = Array(command.dropFirst())
+            if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+            return process
+        }
+        let first = process(producer), second = process(consumer)
+        let link = Pipe(), firstErr = Pipe(), secondOut = Pipe(), secondErr = Pipe()
+        first.standardInput = try input.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) } ?? FileHandle.nullDevice
+        first.standardOutput = link
+        first.standardError = firstErr
+        second.standardInput = link
+        second.standardOutput = secondOut
+        second.standardError = secondErr
+        try second.run()
+        try first.run()
+        // Only the two programs may hold the pipe, or the consumer never sees its end and the
+        // producer never sees the consumer leave (Foundation may have closed ours already).
+        try? link.fileHandleForReading.close()
+        try? link.fileHandleForWriting.close()
+        let watchdog = DispatchWorkItem { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        let outputs = [firstErr, secondOut, secondErr].map { pipe in
+            let box = DataBox()
+            let done = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                box.data = pipe.fileHandleForReading.readDataToEndOfFile()
+                done.signal()
+            }
+            return (box, done)
+        }
+        outputs.forEach { $0.1.wait() }
+        first.waitUntilExit()
+        second.waitUntilExit()
+        watchdog.cancel()
+        let text = outputs.map { String(decoding: $0.0.data, as: UTF8.self) }
+        return (CommandResult(command: producer, status: first.terminationStatus, stdout: "", stderr: text[0]),
+                CommandResult(command: consumer, status: second.terminationStatus, stdout: text[1], stderr: text[2]))
+    }
+
+    /// Output read on another thread, handed back once that thread is done.
+    private final class DataBox: @unchecked Sendable {
+        var data = Data()
     }
 
     /// Starts a program, sends it SIGTERM (as `kill` and service managers do) after `seconds`,
