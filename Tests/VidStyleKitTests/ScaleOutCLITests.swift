@@ -124,6 +124,10 @@ import Yams
             #expect(result.stderr.contains(word), "\(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: "\(dir)/p.mp4"))
         }
+        // A part goes to a file the join reads, never to standard output.
+        let piped = try vidstyle(["\(dir)/in.mp4", "-", "--part", "1/2"])
+        #expect(piped.status != 0 && piped.stdout.isEmpty)
+        #expect(piped.stderr.contains("give PARTFILE a file name, not -"), "\(piped.stderr)")
     }
 
     /// The emitted GNU parallel line, run as is, makes the one-machine video; the Slurm script
