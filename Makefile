@@ -1,7 +1,8 @@
 # vidstyle: the two commands of the quick start are `make demo` and `make test`.
 # Both install what is missing on a Debian 12 machine first (apt, as root), then build.
 
-SWIFT ?= swift
+# Swift from PATH, else the toolchain where the project machines keep it.
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 DEBIAN_PACKAGES := ffmpeg pkg-config libavformat-dev libavcodec-dev libswscale-dev \
 	libavutil-dev libswresample-dev libavdevice-dev libdnnl-dev libv4l-dev libopencv-video-dev \
 	parallel
@@ -20,7 +21,7 @@ deps:
 	  echo "deps: installing $$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
-	@command -v $(SWIFT) >/dev/null || { echo "deps: swift is not on PATH (install Swift 6 from swift.org)"; exit 1; }
+	@command -v $(SWIFT) >/dev/null || { echo "deps: swift is not on PATH nor in /opt/swift (install Swift 6 from swift.org)"; exit 1; }
 
 build: deps
 	$(SWIFT) build
