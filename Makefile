@@ -12,7 +12,7 @@ PREFIX ?= /usr/local
 # Which build `install-built` copies: release for `make install`; the tests install debug.
 CONFIG ?= release
 
-.PHONY: deps build release demo test bench fixtures clean install install-built uninstall
+.PHONY: deps slurm-deps build release demo test test-slurm bench fixtures clean install install-built uninstall
 
 ## deps: install the Debian packages vidstyle builds against, where missing
 deps:
@@ -22,6 +22,14 @@ deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "deps: swift is not on PATH nor in /opt/swift (install Swift 6 from swift.org)"; exit 1; }
+
+## slurm-deps: Slurm and munge for `make test-slurm` (tools/slurm_local.sh installs nothing)
+slurm-deps:
+	@missing=$$(for p in slurm-wlm munge; do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "slurm-deps: installing $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 build: deps
 	$(SWIFT) build
@@ -42,6 +50,12 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	ONEDNN_MAX_CPU_ISA=AVX2 $(SWIFT) test --skip-build --filter NoReferenceKernelTests
+
+## test-slurm: the job file of `vidstyle plan --emit slurm` on a real one-machine Slurm
+## (tools/slurm_local.sh): 3 parts as an array, then the join, on a tiny clip
+test-slurm: deps slurm-deps
+	$(SWIFT) build
+	tools/test_slurm.sh .build/debug/vidstyle
 
 ## bench: engine speed against PyTorch and ONNX Runtime, end-to-end fps, peak memory
 bench: release

@@ -7,14 +7,16 @@ import VidStyleKit
 final class InterruptHandler {
     private let sources: [DispatchSourceSignal]
 
-    init(stop: StopSignal, quiet: Bool) {
+    /// - Parameter message: the line shown at the first Ctrl-C, saying what will be kept.
+    init(stop: StopSignal, quiet: Bool,
+         message: String = "stopping; finishing the output with the frames done so far") {
         var sources: [DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 if !stop.isRequested {
-                    FileHandle.standardError.write(Data("\nvidstyle: stopping; finishing the output with the frames done so far\n".utf8))
+                    FileHandle.standardError.write(Data("\nvidstyle: \(message)\n".utf8))
                 }
                 stop.request()
             }

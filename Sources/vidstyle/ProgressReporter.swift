@@ -54,6 +54,24 @@ final class ProgressReporter: Sendable {
         FileHandle.standardError.write(Data((line + "   ").utf8))
     }
 
+    /// A line of its own (a folder run's per-file line). On a terminal the progress line is
+    /// cleared first and drawn again at the next report, so the two never mix.
+    func printLine(_ text: String) {
+        let clear = enabled && state.withLock { state -> Bool in
+            let shown = state.printed
+            state.printed = false
+            state.lastPrint = -1
+            return shown
+        }
+        FileHandle.standardError.write(Data(((clear ? "\r\u{1B}[K" : "") + text + "\n").utf8))
+    }
+
+    /// A folder run's overall line, built from the seconds since the start.
+    func reportOverall(_ line: (Double) -> String) {
+        guard let elapsed = dueElapsed() else { return }
+        FileHandle.standardError.write(Data(("\r" + line(elapsed) + "   ").utf8))
+    }
+
     func finish() {
         if state.withLock({ $0.printed }) {
             FileHandle.standardError.write(Data("\n".utf8))

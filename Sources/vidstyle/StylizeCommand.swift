@@ -17,7 +17,9 @@ struct StylizeCommand: AsyncParsableCommand {
             fragmented, mov is refused), e.g. `vidstyle /dev/video0 - | ffplay -`; progress and \
             messages then stay on stderr. Ctrl-C finishes a playable file, or the stream, with \
             the frames done so far (exit status 130); a reader of - that goes away ends the job \
-            quietly with exit status 141.
+            quietly with exit status 141. IN and OUT may be folders: every \
+            video and picture under IN is painted to the same path under OUT, outputs already \
+            there are skipped (so running it again resumes), and Ctrl-C drops the file being painted.
             """)
 
     @Argument(help: ArgumentHelp(
@@ -94,6 +96,15 @@ struct StylizeCommand: AsyncParsableCommand {
         if noAudio, let audio, audio != "none" {
             throw OptionError("--no-audio and --audio \(audio) both given; use one")
         }
+        if isFolderInput {
+            if part != nil { throw OptionError("--part splits one video; IN is a folder") }
+            let merged = try mergedSettings()
+            if merged.isLive { throw OptionError("--live needs a camera or a file; IN is a folder") }
+            let ext = merged.given["encode.container"]?.value.text ?? "mp4"
+            try merged.check(live: false, outputPath: "\(output)/check.\(ext)")
+            try merged.styleSettings.validate()
+            return
+        }
         if VideoWriter.isStandardOutput(output) && isatty(STDOUT_FILENO) == 1 {
             throw OptionError("OUT - writes video to standard output, which is a terminal; pipe it into a player "
                               + "or a file (vidstyle IN - | ffplay -), or give OUT a file name")
@@ -150,15 +161,20 @@ struct StylizeCommand: AsyncParsableCommand {
     /// The job's settings: command line over `--pipeline` over defaults, checked as a whole
     /// (capture options only for live inputs, encoder settings against the encoder that will
     /// run), and OUT with `encode.container`'s extension where it has none.
-    func resolve() throws -> (settings: PipelineSettings, live: Bool, output: String) {
-        let loaded = try pipeline.map { name throws(PresetError) in try PipelinePreset.load(path: try PresetLocator().locate(name)) }
-        let merged = PipelineSettings.merge(preset: loaded, commandLine: try commandLineValues())
+    func resolve(outputFile: String? = nil) throws -> (settings: PipelineSettings, live: Bool, output: String) {
+        let merged = try mergedSettings()
         let live = merged.isLive || mediaInput.isInherentlyLive
-        let output = merged.outputPath(for: output)
+        let output = outputFile ?? merged.outputPath(for: output)
         let settings = merged.forOutput(output)
         try settings.check(live: live, outputPath: output)
         try settings.styleSettings.validate()
         return (settings, live, output)
+    }
+
+    /// Command line over `--pipeline` over defaults, before any output is known.
+    func mergedSettings() throws -> PipelineSettings {
+        let loaded = try pipeline.map { name throws(PresetError) in try PipelinePreset.load(path: try PresetLocator().locate(name)) }
+        return PipelineSettings.merge(preset: loaded, commandLine: try commandLineValues())
     }
 
     /// What IN names (a file, a camera, an FFmpeg input).
@@ -167,10 +183,17 @@ struct StylizeCommand: AsyncParsableCommand {
     func run() async throws {
         // Installed first, so a Ctrl-C while the model loads still ends in a clean stop.
         let stop = InterruptHandler.makeStopSignal()
-        let interrupts = InterruptHandler(stop: stop, quiet: quiet)
+        let folder = isFolderInput
+        let interrupts = InterruptHandler(stop: stop, quiet: quiet, message: folder
+            ? "stopping; the file being painted is dropped, and running the same command again resumes"
+            : "stopping; finishing the output with the frames done so far")
         defer { interrupts.cancel() }
         do {
-            try await runJob(stop: stop)
+            if folder {
+                try await runFolder(stop: stop)
+            } else {
+                try await runJob(stop: stop)
+            }
         } catch let interrupted as InterruptedError {
             FileHandle.standardError.write(Data("vidstyle: \(interrupted)\n".utf8))
             throw ExitCode(130)

@@ -111,6 +111,19 @@ import Testing
         #expect(sink.state.withLock { $0 } == "finished")
     }
 
+    /// A folder run: a stop in the middle of a file discards it, so no output under its final
+    /// name is ever partial.
+    @Test func stopWithoutKeepingDiscardsTheOutput() async {
+        let stop = StopSignal()
+        let sink = RecordingSink()
+        await #expect(throws: FramePipeline.StoppedIncompleteError.self) {
+            _ = try await FramePipeline(keepsStoppedOutput: false).run(source: CountingSource(count: 1000, stopAt: (25, stop)),
+                                                                      processor: InvertingProcessor(), sink: sink,
+                                                                      pool: VideoFramePool(width: 8, height: 8), stop: stop)
+        }
+        #expect(sink.state.withLock { $0 } == "discarded")
+    }
+
     /// A source without a single frame is an error, not an empty file that looks like a result.
     @Test func noFramesIsAnErrorAndDiscards() async {
         let sink = RecordingSink()

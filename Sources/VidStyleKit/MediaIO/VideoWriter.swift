@@ -139,6 +139,25 @@ public final class VideoWriter {
         return "." + kept + suffix
     }
 
+    /// Deletes the temporary files (`temporaryName`) that a killed run (SIGKILL, a power cut)
+    /// left for OUT, where the process that wrote them is gone; a live writer's file stays.
+    /// - Returns: the names removed.
+    @discardableResult
+    public static func removeStaleTemporaryFiles(for path: String) -> [String] {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path
+        let prefix = "." + url.lastPathComponent + ".vidstyle-tmp-", suffix = "." + url.pathExtension
+        var removed: [String] = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        where name.hasPrefix(prefix) && name.hasSuffix(suffix) && name.count > prefix.count + suffix.count {
+            let digits = name.dropFirst(prefix.count).dropLast(suffix.count)
+            guard let pid = pid_t(digits), pid > 0 else { continue }
+            // kill(pid, 0) asks without signalling; ESRCH: no such process.
+            if kill(pid, 0) != 0 && errno == ESRCH && unlink(folder + "/" + name) == 0 { removed.append(name) }
+        }
+        return removed
+    }
+
     /// One audio track or none (a convenience for `init(path:video:tracks:options:)`).
     public convenience init(path: String, video: VideoStreamInfo, audio: CopiedTrack?, options: EncodingOptions = .init()) throws {
         try self.init(path: path, video: video, tracks: audio.map { [$0] } ?? [], options: options)

@@ -20,10 +20,14 @@ public struct FramePipeline: Sendable {
     /// stays flat however long the video is.
     public var queueDepth: Int
     public var inputPolicy: InputPolicy
+    /// Whether a stopped run still completes its output with the frames done so far. A folder
+    /// run turns this off: there a file that exists must be whole, or a rerun would skip it.
+    public var keepsStoppedOutput: Bool
 
-    public init(queueDepth: Int = 2, inputPolicy: InputPolicy = .block) {
+    public init(queueDepth: Int = 2, inputPolicy: InputPolicy = .block, keepsStoppedOutput: Bool = true) {
         self.queueDepth = queueDepth
         self.inputPolicy = inputPolicy
+        self.keepsStoppedOutput = keepsStoppedOutput
     }
 
     /// The source ended without a single video frame (an empty or badly damaged input); the
@@ -32,6 +36,10 @@ public struct FramePipeline: Sendable {
 
     /// The stop signal came before any frame was written; the output is discarded.
     public struct StoppedBeforeFirstFrameError: Error {}
+
+    /// The stop signal ended the input early and `keepsStoppedOutput` is off; the output is
+    /// discarded.
+    public struct StoppedIncompleteError: Error {}
 
     /// A live source failed before any frame was written; the output is discarded.
     public struct SourceLostBeforeFirstFrameError: Error {
@@ -103,6 +111,7 @@ public struct FramePipeline: Sendable {
                 if case .sourceLost(let reason) = outcome.endReason { throw SourceLostBeforeFirstFrameError(reason: reason) }
                 throw NoFramesError()
             }
+            if outcome.endReason == .stopRequested && !keepsStoppedOutput { throw StoppedIncompleteError() }
             try await encode.finish()
         } catch {
             await encode.discard()

@@ -15,6 +15,9 @@ public struct StylizeJob: Sendable {
     public var queueDepth: Int
     /// Resize the picture by this factor before painting (`ScaledSource`); nil keeps its size.
     public var scale: Double?
+    /// Whether a stop completes OUT with the frames done so far (a playable file, as a user who
+    /// presses Ctrl-C on one video wants), or leaves no OUT at all (`FramePipeline.keepsStoppedOutput`).
+    public var keepsStoppedOutput = true
 
     public init(inputPath: String, outputPath: String, settings: StyleSettings = StyleSettings(),
                 encoding: EncodingOptions = EncodingOptions(), overwrite: Bool = false, queueDepth: Int = 2,
@@ -144,9 +147,11 @@ public struct StylizeJob: Sendable {
         let started = Date()
         let outcome: FramePipeline.Outcome
         do {
-            outcome = try await FramePipeline(queueDepth: queueDepth).run(source: scaled ?? reader, processor: stylizer, sink: writer, pool: pool,
+            outcome = try await FramePipeline(queueDepth: queueDepth, keepsStoppedOutput: keepsStoppedOutput).run(source: scaled ?? reader, processor: stylizer, sink: writer, pool: pool,
                                                     stop: stop, progress: { progress($0, total) })
         } catch is FramePipeline.StoppedBeforeFirstFrameError {
+            throw InterruptedError()
+        } catch is FramePipeline.StoppedIncompleteError {
             throw InterruptedError()
         } catch is FramePipeline.NoFramesError {
             throw OptionError("input \(inputPath) has no decodable video frames (damaged or truncated?); nothing was written")
