@@ -16,7 +16,7 @@ struct NetworkPlanTests {
     static func plan(_ level: CPUFeatures.Level, _ precision: Precision, choice: ConvolutionKernelChoice = .auto,
                      fuseNorms: Bool = true, bf16: Bool = false) -> NetworkPlan {
         NetworkPlan(layers: model.layers, width: 688, height: 408, precision: precision, calibrated: calibrated,
-                    kernels: KernelSelection(cpu: CPUFeatures(level: level), precision: precision, choice: choice),
+                    kernels: KernelSelection(cpu: CPUFeatures(level: level), choice: choice),
                     fuseNorms: fuseNorms, bf16ConvolutionOutputs: bf16)
     }
 
@@ -91,7 +91,7 @@ struct NetworkPlanTests {
         let unfused = Self.plan(.avx2, .int8, choice: .winograd, fuseNorms: true)
         #expect(try convolution(unfused, "dec1").family == .oneDNN, "a phase split stays oneDNN's")
         let plain = NetworkPlan(layers: Self.model.layers, width: 688, height: 408, precision: .fp32, calibrated: [],
-                                kernels: KernelSelection(cpu: .current, precision: .fp32, choice: .onednn),
+                                kernels: KernelSelection(cpu: .current, choice: .onednn),
                                 fuseNorms: false, bf16ConvolutionOutputs: false)
         #expect(plain.steps.contains(.upsample(factor: 2)) && plain.steps.filter { $0 == .add }.count == 3)
         #expect(plain.steps.allSatisfy { if case .norm(let norm) = $0 { !norm.fused } else { true } })

@@ -6,9 +6,12 @@ import CKernels
 /// oneDNN is the default everywhere. Our own Winograd F(4x4,3x3) kernel (CKernels,
 /// `WinogradKernels.h`: a quarter of the multiplies of a direct 3x3 convolution) takes the
 /// 3x3 stride-1 convolutions where oneDNN has nothing as fast: CPUs whose best level is AVX2,
-/// where oneDNN 2.6 has no Winograd (it has it only for AVX-512) and int8 gains little or
-/// nothing without VNNI. On AVX-512 oneDNN's own Winograd (fp32) and its VNNI kernels (int8)
-/// were measured faster, so they run there.
+/// where oneDNN 2.6 has no Winograd (it has it only for AVX-512). Measured on a Zen 3 AVX2 CPU,
+/// in the network: 4x oneDNN's fp32 kernel and 1.4x its int8 kernel (which needs two
+/// instructions per pair of multiply-adds without VNNI), whichever precision the network runs
+/// in. On AVX-512 oneDNN's own Winograd (fp32) and its VNNI kernels (int8) were measured
+/// faster, so they run there. AVX2 with VNNI (Alder Lake and later) is not measured; it is
+/// treated as AVX2.
 struct KernelSelection {
     /// Convolution kernel families.
     enum Family: String, Sendable {
@@ -19,7 +22,6 @@ struct KernelSelection {
     }
 
     let cpu: CPUFeatures
-    let precision: Precision
     let choice: ConvolutionKernelChoice
 
     /// The family for `conv` reading a `width` x `height` input; `phase`: one phase of a
@@ -32,12 +34,12 @@ struct KernelSelection {
                                           conv.padding == .reflect ? Int32(VS_WINOGRAD_PAD_REFLECT) : Int32(VS_WINOGRAD_PAD_ZEROS)) != 0
         else { return .oneDNN }
         if choice == .winograd { return .winogradAVX2 }
-        return Self.winogradWins(level: cpu.level, precision: precision) ? .winogradAVX2 : .oneDNN
+        return Self.winogradWins(on: cpu.level) ? .winogradAVX2 : .oneDNN
     }
 
-    /// The measured table (docs/performance.md): where our Winograd beats oneDNN's kernel for the
-    /// same convolution in the network's precision.
-    static func winogradWins(level: CPUFeatures.Level, precision: Precision) -> Bool {
+    /// The measured table (docs/performance.md): the CPU levels where our Winograd beats
+    /// oneDNN's kernel for the same convolution, in fp32 and in int8 alike.
+    static func winogradWins(on level: CPUFeatures.Level) -> Bool {
         switch level {
         case .avx2, .avx2VNNI:
             return true

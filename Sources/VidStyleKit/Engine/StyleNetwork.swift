@@ -153,7 +153,7 @@ public final class StyleNetwork {
         self.fuseNorms = fuseNorms
         // Our Winograd reads and writes the fused norm's NHWC tensors; without fused norms
         // (a test's comparison build) oneDNN runs every convolution.
-        kernels = KernelSelection(cpu: cpu, precision: precision, choice: useWinograd && fuseNorms ? choice : .onednn)
+        kernels = KernelSelection(cpu: cpu, choice: useWinograd && fuseNorms ? choice : .onednn)
         acceptsBytes = acceptingBytes
         self.cpu = cpu
         self.width = width
