@@ -36,8 +36,8 @@ struct StylizeCommand: AsyncParsableCommand {
     var pipeline: String?
 
     // Unconditional, so `--style -1` reaches the range check instead of reading as an option.
-    @Option(name: .shortAndLong, parsing: .unconditional, help: "Style index (see `vidstyle styles`; default 0).") var style: Int?
-    @Option(help: ArgumentHelp("Blend styles, e.g. 3:0.7,5:0.3 (weights are normalized).", valueName: "index:weight,..."))
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Style index or name, your own styles too (see `vidstyle styles`; default 0).") var style: String?
+    @Option(help: ArgumentHelp("Blend styles by index or name, e.g. 3:0.7,starry-night:0.3 (weights are normalized).", valueName: "style:weight,..."))
     var mix: String?
     @Option(help: "How much of the style to apply: 0 gives the input back, 1 the full style (default 1).") var strength: Float?
     @Flag(inversion: .prefixedNo, help: "Keep the input's colours; take only the style's luminance (default off).")
@@ -138,7 +138,7 @@ struct StylizeCommand: AsyncParsableCommand {
         let typed: [(String, String?)] = [
             ("input.live", live.map { $0 ? "true" : "false" }), ("input.scale", scale.map { "\($0)" }), ("input.size", size), ("input.fps", fps.map { "\($0)" }),
             ("input.input_format", inputFormat), ("input.duration", duration.map { "\($0)" }),
-            ("stylize.model", modelOption.model), ("stylize.style", style.map(String.init)), ("stylize.mix", mix),
+            ("stylize.model", modelOption.model), ("stylize.style", style), ("stylize.mix", mix),
             ("stylize.strength", strength.map { "\($0)" }), ("stylize.preserve_color", preserveColor.map { $0 ? "true" : "false" }),
             ("stylize.precision", precisionOption.precision?.rawValue),
             ("temporal.smoothing", smoothing.map { "\($0)" }),
@@ -174,7 +174,10 @@ struct StylizeCommand: AsyncParsableCommand {
     /// Command line over `--pipeline` over defaults, before any output is known.
     func mergedSettings() throws -> PipelineSettings {
         let loaded = try pipeline.map { name throws(PresetError) in try PipelinePreset.load(path: try PresetLocator().locate(name)) }
-        return PipelineSettings.merge(preset: loaded, commandLine: try commandLineValues())
+        let merged = PipelineSettings.merge(preset: loaded, commandLine: try commandLineValues())
+        guard merged.namesStyles else { return merged }
+        let catalog = try ModelOption.catalog(modelPath: merged.modelPath)
+        return try merged.resolvingStyleNames { key throws(OptionError) in try catalog.index(of: key) }
     }
 
     /// What IN names (a file, a camera, an FFmpeg input).
@@ -221,7 +224,7 @@ struct StylizeCommand: AsyncParsableCommand {
         let modelURL: URL, model: StyleModel, precision: Precision
         do {
             modelURL = try ModelLocator.locate(explicit: resolved.settings.modelPath)
-            model = try StyleModel.load(contentsOf: modelURL)
+            model = StyleCatalog(shipped: try StyleModel.load(contentsOf: modelURL)).model
             try settings.style.validate(styleCount: model.styles.count)
             // Resolved here too, so int8 asked of an uncalibrated model fails before any file is
             // opened, and the summary can say which precision ran.
