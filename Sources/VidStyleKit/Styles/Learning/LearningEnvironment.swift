@@ -73,29 +73,18 @@ public struct LearningEnvironment: Sendable {
             throw OptionError("\(given.summary) is not where the environment says (\(path(of: given).path)); fix or unset that variable")
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [learner.appendingPathComponent(LearnerLocation.setupScriptName).path, folder.path] + pieces.map(\.rawValue)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
+        let child = try ChildProcess(executable: "/bin/bash",
+                                     arguments: [learner.appendingPathComponent(LearnerLocation.setupScriptName).path, folder.path]
+                                         + pieces.map(\.rawValue),
+                                     environment: ProcessInfo.processInfo.environment)
         var last = ""
-        var buffer = Data()
-        while true {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            while let newline = buffer.firstIndex(of: 0x0A) {
-                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-                buffer.removeSubrange(buffer.startIndex...newline)
-                guard !line.isEmpty else { continue }
-                last = line
-                if line.hasPrefix("setup: ") && line != "setup: done" { say(String(line.dropFirst(7))) }
-            }
+        child.readLines { line in
+            guard !line.isEmpty else { return }
+            last = line
+            if line.hasPrefix("setup: ") && line != "setup: done" { say(String(line.dropFirst(7))) }
         }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let status = child.wait()
+        guard status == 0 else {
             throw OptionError("setting up style learning in \(folder.path) failed: "
                               + (last.hasPrefix("setup: ") ? String(last.dropFirst(7)) : last) + "; run the same command again once fixed")
         }

@@ -61,24 +61,19 @@ public struct StyleLearningJob: Sendable {
     /// - Throws: `OptionError` when the learner fails, with its last words.
     public func run(stop: StopSignal, onEvent: @escaping (LearningEvent) -> Void,
                     onOtherLine: @escaping (String) -> Void = { _ in }) throws -> Outcome {
-        let process = Process()
-        process.executableURL = environment.python
-        process.arguments = arguments
         var variables = ProcessInfo.processInfo.environment
         variables["PYTHONUNBUFFERED"] = "1"
-        variables["OMP_WAIT_POLICY"] = nil
-        process.environment = variables
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
+        let child: ChildProcess
         do {
-            try process.run()
+            child = try ChildProcess(executable: environment.python.path, arguments: arguments, environment: variables)
         } catch {
-            throw OptionError("cannot start the learner with \(environment.python.path): \(error.localizedDescription)")
+            throw OptionError("cannot start the learner with \(environment.python.path): \(error)")
         }
-        let pid = process.processIdentifier
+        // A stop (Ctrl-C, SIGTERM) reaches the learner as SIGINT: it saves its state and exits.
+        let finished = StopSignal()
+        let pid = child.pid
         let watcher = Thread {
-            while process.isRunning {
+            while !finished.isRequested {
                 if stop.isRequested {
                     kill(pid, SIGINT)
                     return
@@ -89,8 +84,7 @@ public struct StyleLearningJob: Sendable {
         watcher.start()
         var last: LearningEvent?
         var lastOther = ""
-        var buffer = Data()
-        func handle(_ line: String) {
+        child.readLines { line in
             guard !line.isEmpty else { return }
             if let event = LearningEvent.parse(line) {
                 last = event
@@ -100,18 +94,9 @@ public struct StyleLearningJob: Sendable {
                 onOtherLine(line)
             }
         }
-        while true {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            while let newline = buffer.firstIndex(of: 0x0A) {
-                handle(String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self))
-                buffer.removeSubrange(buffer.startIndex...newline)
-            }
-        }
-        handle(String(decoding: buffer, as: UTF8.self))
-        process.waitUntilExit()
-        if let last, last.kind == .done, process.terminationStatus == 0 {
+        let status = child.wait()
+        finished.request()
+        if let last, last.kind == .done, status == 0 {
             return .finished(last)
         }
         if let last, last.kind == .interrupted {
@@ -121,7 +106,7 @@ public struct StyleLearningJob: Sendable {
             return .interrupted(step: last?.step ?? 0)
         }
         let reason = last?.kind == .error ? (last?.message ?? "") : lastOther
-        throw OptionError("learning style \"\(name)\" failed (learner exit status \(process.terminationStatus))"
+        throw OptionError("learning style \"\(name)\" failed (learner exit status \(status))"
                           + (reason.isEmpty ? "" : ": \(reason)"))
     }
 }
