@@ -139,7 +139,7 @@ import Testing
         let setup = try setUp()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLITests.binary)
-        process.arguments = ["styles", "add", setup.painting, "--name", "mine", "--minutes", "5", "--model", setup.model]
+        process.arguments = ["styles", "add", setup.painting, "--name", "mine", "--minutes", "2", "--model", setup.model]
         process.environment = setup.environment
         process.currentDirectoryURL = URL(fileURLWithPath: setup.dir)
         let err = Pipe()
