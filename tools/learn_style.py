@@ -43,7 +43,7 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vidstyle_tools.architecture import StyleNet  # noqa: E402
-from vidstyle_tools.dataset import EVALUATION_PHOTOS, photo_names  # noqa: E402
+from vidstyle_tools.dataset import EVALUATION_PHOTOS, load_rgb01, photo_names  # noqa: E402
 from vidstyle_tools.export import load_model  # noqa: E402
 from vidstyle_tools.vgg import VGG16Features, gram  # noqa: E402
 
@@ -67,15 +67,15 @@ def parse_args():
     p.add_argument("--out", required=True, help="the style file to write when finished")
     p.add_argument("--minutes", type=float, default=4.0, help="learning time budget")
     p.add_argument("--max-steps", type=int, default=0, help="stop after this many steps too (0: no limit)")
-    p.add_argument("--crop", type=int, default=128)
-    p.add_argument("--batch", type=int, default=4)
-    p.add_argument("--crops", type=int, default=192, help="fixed training crops, features computed once")
+    p.add_argument("--crop", type=int, default=256)
+    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--crops", type=int, default=96, help="fixed training crops, features computed once")
     p.add_argument("--lr", type=float, default=0.03)
     p.add_argument("--margin", type=int, default=16, help="mirrored margin around a crop, as the engine adds")
     p.add_argument("--style-size", type=int, default=512)
     p.add_argument("--loss-scale", type=float, default=0.8)
     p.add_argument("--style-weight", type=float, default=0, help="fixed style weight (0: it sets itself)")
-    p.add_argument("--content-limit", type=float, default=1.2,
+    p.add_argument("--content-limit", type=float, default=1.5,
                    help="the training content figure the self-setting style weight steers under")
     p.add_argument("--content-weight", type=float, default=0.16)
     p.add_argument("--layer-balance-weight", type=float, default=0.5)
@@ -96,20 +96,6 @@ def emit(event: str, **fields):
     print(json.dumps({"event": event, **fields}), flush=True)
 
 
-def load_rgb(path: str, long_side: int | None = None) -> Image.Image:
-    img = Image.open(path).convert("RGB")
-    if long_side:
-        w, h = img.size
-        s = long_side / max(w, h)
-        if s < 1:
-            img = img.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BICUBIC)
-    return img
-
-
-def to_tensor(img: Image.Image) -> torch.Tensor:
-    return torch.from_numpy(np.asarray(img, dtype=np.float32) / 255.0).permute(2, 0, 1).contiguous()
-
-
 def content_images(folder: str) -> list[torch.Tensor]:
     """The learning photos: photographs only, and never one of the held-out evaluation photos
     (tools/evaluate.py judges on those), each at most 640 px on its long side, as painted."""
@@ -121,7 +107,7 @@ def content_images(folder: str) -> list[torch.Tensor]:
         if n in held:
             continue
         try:
-            images.append(to_tensor(load_rgb(os.path.join(folder, n), 640)))
+            images.append(load_rgb01(os.path.join(folder, n), 640))
         except Exception as e:  # a damaged photo is skipped, not fatal
             emit("notice", message=f"skipping content photo {n}: {e}")
     return images
@@ -163,10 +149,8 @@ class Learner:
         self.net.convs.requires_grad_(False)
         self.base = base.requires_grad_(False)
         self.vgg = VGG16Features(args.vgg).eval().requires_grad_(False)
-        painting = load_rgb(args.painting, args.style_size)
-        self.painting = painting
         with torch.no_grad():
-            feats = self.vgg(to_tensor(painting)[None], STYLE_LAYERS)
+            feats = self.vgg(load_rgb01(args.painting, args.style_size)[None], STYLE_LAYERS)
             self.target = {l: gram(feats[l]) for l in STYLE_LAYERS}
 
     def paint(self, net: StyleNet, x: torch.Tensor, sw: torch.Tensor) -> torch.Tensor:
@@ -247,7 +231,8 @@ def write_style_file(args, learner: Learner, state: dict, init_record: dict, pat
     for name in learner.net.scales:
         tensors[f"{name}.scale"] = learner.net.scales[name].detach()[0].float().contiguous()
         tensors[f"{name}.shift"] = learner.net.shifts[name].detach()[0].float().contiguous()
-    kept = load_rgb(args.painting, KEPT_PAINTING_LONG_SIDE)
+    kept = load_rgb01(args.painting, KEPT_PAINTING_LONG_SIDE)
+    kept = Image.fromarray((kept.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8))
     buf = io.BytesIO()
     kept.save(buf, format="JPEG", quality=92)
     tensors["painting.jpeg"] = torch.frombuffer(bytearray(buf.getvalue()), dtype=torch.uint8).clone()
@@ -366,7 +351,7 @@ def main():
             # The style weight steers the content figure to just under its limit: more style while
             # the content is well kept, less when it drifts out.
             if ema_content > args.content_limit:
-                state["style_weight"] = max(0.2, sweight * 0.97)
+                state["style_weight"] = max(0.5, sweight * 0.97)
             elif ema_content < 0.85 * args.content_limit:
                 state["style_weight"] = min(5.0, sweight * 1.02)
         state["step"] += 1
