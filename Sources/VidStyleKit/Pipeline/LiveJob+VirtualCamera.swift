@@ -17,16 +17,12 @@ extension LiveJob {
         let rate = video.averageFrameRate?.doubleValue ?? 30
         let camera = try VirtualCameraSink(path: path, width: video.width, height: video.height, framesPerSecond: rate,
                                            interface: interface)
-        var notices: [String] = []
-        if video.width & 1 == 1 || video.height & 1 == 1 {
-            notices.append("virtual camera: \(video.width)x\(video.height) is odd; the camera gets \(camera.format.width)x\(camera.format.height)")
-        }
         guard recordsFile else {
             camera.start()
-            return (camera, notices, camera.statistics)
+            return (camera, [], camera.statistics)
         }
         let writer = try VideoWriter(path: outputPath, video: video, audio: nil, options: encoding)
         camera.start()
-        return (TeeSink(recording: writer, camera: camera), notices + writer.notices, camera.statistics)
+        return (TeeSink(recording: writer, camera: camera), writer.notices, camera.statistics)
     }
 }

@@ -104,7 +104,8 @@ final class VirtualCameraFeed: @unchecked Sendable {
 
     private func run() {
         var nextTick = MonotonicClock.nanoseconds()
-        var lastWrite: UInt64 = 0
+        // Whether a painted frame went out since the last tick; each tick without one repeats.
+        var paintedSinceTick = false
         var painted = false
         while true {
             condition.lock()
@@ -130,11 +131,13 @@ final class VirtualCameraFeed: @unchecked Sendable {
             if fresh {
                 delivery = .painted
                 painted = true
-            } else if lastWrite + period <= nextTick {
-                // Nothing went out since the previous tick.
+            } else if !paintedSinceTick {
+                // A tick with nothing new since the previous one.
                 delivery = painted ? .repeated : .blank
             }
+            if fresh { paintedSinceTick = true }
             if now >= nextTick {
+                paintedSinceTick = false
                 nextTick += period
                 // A late wake-up (a busy machine) skips the ticks it missed rather than bursting.
                 if nextTick <= now { nextTick = now + period }
@@ -152,7 +155,6 @@ final class VirtualCameraFeed: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            lastWrite = now
             statistics.recordWrite(delivery, captureTime: fresh ? capture : 0, now: written)
         }
     }
