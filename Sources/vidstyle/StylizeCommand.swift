@@ -26,7 +26,7 @@ struct StylizeCommand: AsyncParsableCommand {
         "Input: a video or image file, a camera (/dev/video0), a URL, FORMAT:SPEC for an FFmpeg input (lavfi:testsrc2=size=640x480:rate=30), or - for standard input.",
         valueName: "in"))
     var input: String
-    @Argument(help: ArgumentHelp("Output file, its extension picking the container; or - for standard output (a stream: Matroska unless --container webm|mp4).",
+    @Argument(help: ArgumentHelp("Output file, its extension picking the container; or - for standard output (a stream: Matroska unless --container webm|mp4); or a virtual camera such as /dev/video10 (a v4l2loopback node), fed live.",
                                  valueName: "out"))
     var output: String
 

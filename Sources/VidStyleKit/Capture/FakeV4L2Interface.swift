@@ -102,15 +102,6 @@ public final class FakeV4L2Interface: V4L2Interface, @unchecked Sendable {
         (cameras.map(\.path) + outputs.map(\.path)).sorted()
     }
 
-    /// Frames the output device at `path` has taken, over all its opens (for tests).
-    public func framesWritten(to path: String) -> Int {
-        lock.withLock {
-            openOutputs.values.filter { $0.device.path == path }.map(\.framesWritten).reduce(0, +) + (closedOutputCounts[path] ?? 0)
-        }
-    }
-
-    private var closedOutputCounts: [String: Int] = [:]
-
     public func open(_ path: String, flags: Int32) -> Int32 {
         lock.lock(); defer { lock.unlock() }
         let camera = cameras.first { $0.path == path }, output = outputs.first { $0.path == path }
@@ -137,7 +128,6 @@ public final class FakeV4L2Interface: V4L2Interface, @unchecked Sendable {
         if let stream = openOutputs.removeValue(forKey: fd) {
             closedDescriptors += 1
             stream.closeRecording()
-            closedOutputCounts[stream.device.path, default: 0] += stream.framesWritten
         }
     }
 

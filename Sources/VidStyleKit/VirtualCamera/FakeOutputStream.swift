@@ -24,11 +24,8 @@ final class FakeOutputStream: @unchecked Sendable {
     }
 
     deinit {
-        closeRecording()
+        closeFiles()
     }
-
-    /// Frames taken so far.
-    var framesWritten: Int { lock.withLock { written } }
 
     private var bytesPerLine: Int {
         (CaptureConverter.rawLayout(format)?.bytesPerPixel ?? 2) * width
@@ -133,7 +130,7 @@ final class FakeOutputStream: @unchecked Sendable {
             if raw < 0 {
                 raw = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
                 sidecar = Glibc.open(path + ".jsonl", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-                guard raw >= 0, sidecar >= 0 else { closeRecording(); return -Int(EIO) }
+                guard raw >= 0, sidecar >= 0 else { closeFiles(); return -Int(EIO) }
             }
             let line = "{\"index\":\(written),\"size\":\(count),\"format\":\"\(format)\",\"width\":\(width),"
                 + "\"height\":\(height),\"monotonicNanoseconds\":\(MonotonicClock.nanoseconds())}\n"
@@ -143,7 +140,12 @@ final class FakeOutputStream: @unchecked Sendable {
         return count
     }
 
+    /// Closes the recording (the device was closed); a later writer starts it afresh.
     func closeRecording() {
+        lock.withLock { closeFiles() }
+    }
+
+    private func closeFiles() {
         if raw >= 0 { Glibc.close(raw) }
         if sidecar >= 0 { Glibc.close(sidecar) }
         raw = -1
