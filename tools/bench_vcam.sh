@@ -4,9 +4,11 @@
 # (`vidstyle SRC /dev/video10`) and while recording a file at once (`--to-camera`), in
 # alternating pairs so both see the same machine. The camera is the fake loopback of
 # VIDSTYLE_FAKE_V4L2 (this kernel has no v4l2loopback), which logs every frame it takes with its
-# monotonic time. Per run: the painted rate, the frames the camera got per second (overall and
-# the fewest in any whole second from its first frame), repeats, and the capture-to-camera
-# latency; then the painted rate with the file against the camera alone.
+# monotonic time. Per run: the painted rate, the frames the camera got per second (overall, in
+# its first second, the fewest in any whole second from its first frame: a frame woken just past
+# a second's end counts in the next, so one second may show rate-1 and the next rate+1), the
+# longest gap between two camera frames, repeats, and the capture-to-camera latency; then the
+# painted rate with the file against the camera alone.
 #   tools/bench_vcam.sh            (needs a release build: make release)
 # VCAM_SECONDS (default 15), VCAM_PAIRS (2), LIVE_SIZE (640x480) override.
 set -euo pipefail
@@ -44,8 +46,10 @@ times = [json.loads(line)["monotonicNanoseconds"] for line in open(sidecar)]
 t = [(x - times[0]) / 1e9 for x in times]
 whole = int(t[-1])
 per_second = [sum(1 for x in t if s <= x < s + 1) for s in range(whole)]
+gap = max((b - a for a, b in zip(t, t[1:])), default=0) * 1000
 print(f"bench: vcam {size} {mode} painted_fps={painted / seconds:.2f} camera_fps={(len(t) - 1) / t[-1]:.2f} "
       f"camera_first_second={per_second[0] if per_second else 0} camera_lowest_second={min(per_second) if per_second else 0} "
+      f"camera_longest_gap_ms={gap:.0f} "
       f"painted={painted} repeated={repeated} blank={blank} latency_p50_ms={p50} latency_p95_ms={p95}")
 PY
 }
