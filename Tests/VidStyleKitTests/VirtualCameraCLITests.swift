@@ -131,6 +131,22 @@ import Testing
         #expect(fed >= 30, "\(fed) frames")
     }
 
+    @Test func sigtermWithToCameraFinishesThePlayableFile() throws {
+        let dir = try TestMedia.temporaryFolder("vcamteestop")
+        let out = "\(dir)/stopped.mp4"
+        var environment = ProcessInfo.processInfo.environment
+        environment["VIDSTYLE_FAKE_V4L2"] = try devices(in: dir)
+        let result = try TestMedia.runAndTerminate(CLITests.binary, ["/dev/video0", out, "--to-camera", "/dev/video10", "--model", model],
+                                                   after: 3, environment: environment)
+        #expect(result.status == 130, "\(result.stderr)")
+        #expect(result.stderr.contains("interrupted; \(out) is complete and playable"), "\(result.stderr)")
+        #expect(result.stderr.contains("vidstyle: virtual camera /dev/video10 (yuyv 160x120 at 30 fps)"), "\(result.stderr)")
+        let times = try TestMedia.frameTimes(out)
+        #expect(times.count > 10, "\(times.count) frames")
+        #expect(try cameraFrames(dir).count >= times.count)
+        #expect(TestMedia.contents(dir).filter { $0.contains("vidstyle-tmp") }.isEmpty)
+    }
+
     @Test func virtualCameraProblemsAreOneLineErrorsAndLeaveNoFile() throws {
         let dir = try TestMedia.temporaryFolder("vcamerr")
         let out = "\(dir)/never.mp4"
