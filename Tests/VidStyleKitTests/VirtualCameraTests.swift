@@ -237,6 +237,47 @@ import Testing
         #expect(try sidecar(record).count == 3)
     }
 
+    /// Threads of this process whose nice value is at least `nice` (from /proc/self/task).
+    func threads(niceAtLeast nice: Int) -> Int {
+        TestMedia.contents("/proc/self/task").filter { task in
+            guard let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 16 && (Int(fields[16]) ?? 0) >= nice
+        }.count
+    }
+
+    @Test func threadsStartedAtBackgroundPriorityInheritIt() throws {
+        let nice = try BackgroundPriority.make(niceness: 7) { () -> Int32 in
+            let result = Mutex<Int32>(0)
+            let thread = Thread { result.withLock { $0 = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) } }
+            thread.start()
+            while thread.isExecuting || !thread.isFinished { usleep(1000) }
+            return result.withLock { $0 }
+        }
+        #expect(nice >= 7)
+        #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0) < 7, "the caller keeps its priority")
+        #expect(throws: VirtualCameraError.self) {
+            try BackgroundPriority.make(niceness: 1) { () -> Int in throw VirtualCameraError.busy(path: "x") }
+        }
+    }
+
+    @Test func theRecordingBesideACameraEncodesAtALowerPriority() throws {
+        let (io, _) = try loopback()
+        let dir = try TestMedia.temporaryFolder("vcamnice")
+        let before = threads(niceAtLeast: Int(LiveJob.recordingNiceness))
+        let job = LiveJob(input: .file("unused"), outputPath: "\(dir)/out.mp4", virtualCamera: "/dev/video10")
+        // 640x480: x264 gives a tiny picture no threads of its own.
+        let video = VideoStreamInfo(width: 640, height: 480, timeBase: Rational(num: 1, den: 1_000_000),
+                                    averageFrameRate: Rational(num: 30, den: 1))
+        let made = try job.makeSink(video: video, interface: io)
+        // x264's encoder threads, started as the recording's encoder opened.
+        #expect(threads(niceAtLeast: Int(LiveJob.recordingNiceness)) > before)
+        #expect(made.sink is TeeSink)
+        made.sink.discard()
+        #expect(TestMedia.contents(dir).isEmpty)
+    }
+
     @Test func secondsWithoutAnyWriteCountAsZero() {
         let statistics = VirtualCameraStatistics(path: "/dev/video10")
         let start: UInt64 = 1_000_000_000_000
