@@ -26,7 +26,7 @@ struct StylizeCommand: AsyncParsableCommand {
         "Input: a video or image file, a camera (/dev/video0), a URL, FORMAT:SPEC for an FFmpeg input (lavfi:testsrc2=size=640x480:rate=30), or - for standard input.",
         valueName: "in"))
     var input: String
-    @Argument(help: ArgumentHelp("Output file, its extension picking the container; or - for standard output (a stream: Matroska unless --container webm|mp4).",
+    @Argument(help: ArgumentHelp("Output file, its extension picking the container; or - for standard output (a stream: Matroska unless --container webm|mp4); or a virtual camera such as /dev/video10 (a v4l2loopback node), fed live.",
                                  valueName: "out"))
     var output: String
 
@@ -73,6 +73,8 @@ struct StylizeCommand: AsyncParsableCommand {
     var inputFormat: String?
     @Option(help: ArgumentHelp("Live: stop after this many seconds of capture and finish the file (default: until Ctrl-C).", valueName: "seconds"))
     var duration: Double?
+    @Option(help: ArgumentHelp("Also feed the painted frames live to this virtual camera (a v4l2loopback node such as /dev/video10; `vidstyle devices` lists them) while OUT records. OUT may itself be one, to feed it without recording.", valueName: "device"))
+    var toCamera: String?
 
     @Option(help: ArgumentHelp("Render only the K-th of N parts of IN into OUT (video only; `vidstyle join` puts the parts together with IN's audio). Every machine computes the same split from IN alone.", valueName: "K/N"))
     var part: String?
@@ -87,6 +89,7 @@ struct StylizeCommand: AsyncParsableCommand {
     @OptionGroup var precisionOption: PrecisionOption
 
     func validate() throws {
+        try validateCamera()
         if style != nil && mix != nil {
             throw OptionError("--style and --mix both given; use one (a mix can name a single style)")
         }
@@ -163,8 +166,8 @@ struct StylizeCommand: AsyncParsableCommand {
     /// run), and OUT with `encode.container`'s extension where it has none.
     func resolve(outputFile: String? = nil) throws -> (settings: PipelineSettings, live: Bool, output: String) {
         let merged = try mergedSettings()
-        let live = merged.isLive || mediaInput.isInherentlyLive
-        let output = outputFile ?? merged.outputPath(for: output)
+        let live = merged.isLive || mediaInput.isInherentlyLive || virtualCamera != nil
+        let output = outputFile ?? (isCameraOutput ? self.output : merged.outputPath(for: output))
         let settings = merged.forOutput(output)
         try settings.check(live: live, outputPath: output)
         try settings.styleSettings.validate()
@@ -213,7 +216,7 @@ struct StylizeCommand: AsyncParsableCommand {
 
     /// How OUT is named in messages.
     func outputName(_ output: String) -> String {
-        VideoWriter.isStandardOutput(output) ? "standard output" : output
+        VideoWriter.isStandardOutput(output) ? "standard output" : isCameraOutput ? "virtual camera \(output)" : output
     }
 
     func runJob(stop: StopSignal) async throws {
@@ -289,7 +292,8 @@ struct StylizeCommand: AsyncParsableCommand {
                  pipeline: PipelineSettings, output: String, stop: StopSignal) async throws {
         let job = LiveJob(input: mediaInput, outputPath: output, request: pipeline.captureRequest, duration: pipeline.duration,
                           settings: settings, encoding: encoding, overwrite: overwrite,
-                          queueDepth: pipeline.queueCapacity(live: true), inputPolicy: pipeline.queuePolicy(live: true))
+                          queueDepth: pipeline.queueCapacity(live: true), inputPolicy: pipeline.queuePolicy(live: true),
+                          virtualCamera: virtualCamera)
         let statistics = PipelineStatistics()
         let reporter = ProgressReporter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let summary = try await job.run(model: model, interface: try CameraCatalog.systemInterface(), stop: stop,
@@ -314,15 +318,19 @@ struct StylizeCommand: AsyncParsableCommand {
                     + "p95 \(summary.latency95Milliseconds.map { "\($0) ms" } ?? "-")",
             ]
             FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            if let camera = summary.camera {
+                let line = Self.cameraSummary(camera, recording: job.recordsFile ? outputName(output) : nil)
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
         }
         switch summary.endReason {
         case .endOfInput:
             return
         case .stopRequested:
-            FileHandle.standardError.write(Data("vidstyle: interrupted; \(outputName(output)) is complete and playable with the \(summary.framesWritten) frames recorded\n".utf8))
+            FileHandle.standardError.write(Data("vidstyle: interrupted; \(liveResultText(output, frames: summary.framesWritten))\n".utf8))
             throw ExitCode(130)
         case .sourceLost(let reason):
-            FileHandle.standardError.write(Data("vidstyle: \(reason); \(outputName(output)) is complete and playable with the \(summary.framesWritten) frames recorded\n".utf8))
+            FileHandle.standardError.write(Data("vidstyle: \(reason); \(liveResultText(output, frames: summary.framesWritten))\n".utf8))
             throw ExitCode(1)
         }
     }

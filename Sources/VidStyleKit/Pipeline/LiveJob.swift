@@ -23,11 +23,14 @@ public struct LiveJob: Sendable {
     /// `.dropOldest` (the newest frame wins, latency stays low) or `.block` (every frame the
     /// pipeline gets is stylized; a camera then drops in its own queue).
     public var inputPolicy: FramePipeline.InputPolicy
+    /// A virtual camera (V4L2 output device) fed the painted frames at the source's pace, nil
+    /// for none; when it is `outputPath` itself nothing else is recorded (`recordsFile`).
+    public var virtualCamera: String?
 
     public init(input: MediaInput, outputPath: String, request: CaptureRequest = CaptureRequest(),
                 duration: Double? = nil, settings: StyleSettings = StyleSettings(),
                 encoding: EncodingOptions = EncodingOptions(), overwrite: Bool = false, queueDepth: Int = 1,
-                inputPolicy: FramePipeline.InputPolicy = .dropOldest) {
+                inputPolicy: FramePipeline.InputPolicy = .dropOldest, virtualCamera: String? = nil) {
         self.input = input
         self.outputPath = outputPath
         self.request = request
@@ -37,6 +40,7 @@ public struct LiveJob: Sendable {
         self.overwrite = overwrite
         self.queueDepth = queueDepth
         self.inputPolicy = inputPolicy
+        self.virtualCamera = virtualCamera
     }
 
     /// What a recording did.
@@ -51,6 +55,8 @@ public struct LiveJob: Sendable {
         public var video: VideoStreamInfo
         /// "yuyv 640x480 at 30 fps" for a camera, the input for others.
         public var sourceDescription: String
+        /// What the virtual camera got, when there was one.
+        public var camera: VirtualCameraStatistics.Snapshot?
         public var outputFramesPerSecond: Double { seconds > 0 ? Double(framesWritten) / seconds : 0 }
     }
 
@@ -93,22 +99,22 @@ public struct LiveJob: Sendable {
                     progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> Summary {
         // Set-up that fails while a stop is pending reports the stop (see `StylizeJob.run`).
         let source: any MediaSource, video: VideoStreamInfo, description: String, sourceNotices: [String]
-        let stylizer: FrameStylizer, writer: VideoWriter
+        let stylizer: FrameStylizer, sink: any MediaSink, outputNotices: [String], camera: VirtualCameraStatistics?
         do {
-            try StylizeJob.checkOutput(outputPath, overwrite: overwrite)
+            if recordsFile { try StylizeJob.checkOutput(outputPath, overwrite: overwrite) }
             (source, video, description, sourceNotices) = try openSource(interface: interface, stop: stop)
             stylizer = try FrameStylizer(model: model, width: video.width, height: video.height, settings: settings)
-            writer = try VideoWriter(path: outputPath, video: video, audio: nil, options: encoding)
+            (sink, outputNotices, camera) = try makeSink(video: video, interface: interface)
         } catch where stop.isRequested {
             throw InterruptedError()
         }
-        let notices = sourceNotices + writer.notices + (stylizer.smoothingNotice.map { [$0] } ?? [])
+        let notices = sourceNotices + outputNotices + (stylizer.smoothingNotice.map { [$0] } ?? [])
         let pool = VideoFramePool(width: video.width, height: video.height)
         let started = Date()
         let outcome: FramePipeline.Outcome
         do {
             outcome = try await FramePipeline(queueDepth: queueDepth, inputPolicy: inputPolicy)
-                .run(source: source, processor: stylizer, sink: writer, pool: pool, stop: stop,
+                .run(source: source, processor: stylizer, sink: sink, pool: pool, stop: stop,
                      statistics: statistics, progress: progress)
         } catch is FramePipeline.StoppedBeforeFirstFrameError {
             throw InterruptedError()
@@ -126,6 +132,6 @@ public struct LiveJob: Sendable {
                        latencyMedianMilliseconds: statistics.latencyPercentile(0.5),
                        latency95Milliseconds: statistics.latencyPercentile(0.95),
                        seconds: Date().timeIntervalSince(started), endReason: outcome.endReason,
-                       notices: notices, video: video, sourceDescription: description)
+                       notices: notices, video: video, sourceDescription: description, camera: camera?.snapshot)
     }
 }
