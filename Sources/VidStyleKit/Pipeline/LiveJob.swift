@@ -23,6 +23,11 @@ public struct LiveJob: Sendable {
     /// `.dropOldest` (the newest frame wins, latency stays low) or `.block` (every frame the
     /// pipeline gets is stylized; a camera then drops in its own queue).
     public var inputPolicy: FramePipeline.InputPolicy
+    /// `--audio-input`: an FFmpeg audio input recorded beside the picture on the same clock
+    /// (`AudioCapture`); nil records no sound.
+    public var audioInput: String?
+    /// Live keys' cell (`LiveControls`): when set, the stylizer reads it before every frame.
+    public var controls: LiveControls?
 
     public init(input: MediaInput, outputPath: String, request: CaptureRequest = CaptureRequest(),
                 duration: Double? = nil, settings: StyleSettings = StyleSettings(),
@@ -51,6 +56,10 @@ public struct LiveJob: Sendable {
         public var video: VideoStreamInfo
         /// "yuyv 640x480 at 30 fps" for a camera, the input for others.
         public var sourceDescription: String
+        /// What the keys changed, when they were on.
+        public var changes: [LiveChange] = []
+        /// How the `--audio-input` recording went; nil without one.
+        public var audio: AudioCapture.Summary?
         public var outputFramesPerSecond: Double { seconds > 0 ? Double(framesWritten) / seconds : 0 }
     }
 
@@ -93,22 +102,28 @@ public struct LiveJob: Sendable {
                     progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> Summary {
         // Set-up that fails while a stop is pending reports the stop (see `StylizeJob.run`).
         let source: any MediaSource, video: VideoStreamInfo, description: String, sourceNotices: [String]
-        let stylizer: FrameStylizer, writer: VideoWriter
+        let stylizer: FrameStylizer, writer: VideoWriter, audio: AudioCapture?
+        let clock = RecordingClock()
         do {
             try StylizeJob.checkOutput(outputPath, overwrite: overwrite)
             (source, video, description, sourceNotices) = try openSource(interface: interface, stop: stop)
             stylizer = try FrameStylizer(model: model, width: video.width, height: video.height, settings: settings)
-            writer = try VideoWriter(path: outputPath, video: video, audio: nil, options: encoding)
+            audio = try audioInput.map { try AudioCapture(spec: $0, clock: clock) }
+            writer = try VideoWriter(path: outputPath, video: video, tracks: audio.map { [$0.track] } ?? [],
+                                     options: audio == nil ? encoding : Self.recordingAudio(encoding))
         } catch where stop.isRequested {
             throw InterruptedError()
         }
-        let notices = sourceNotices + writer.notices + (stylizer.smoothingNotice.map { [$0] } ?? [])
+        let notices = audioNotices(sourceNotices + writer.notices, audio: audio) + (stylizer.smoothingNotice.map { [$0] } ?? [])
+        let liveSource = wire(source: source, video: video, audio: audio, clock: clock)
+        let processor = wire(stylizer: stylizer, video: video)
+        let sink = wire(writer: writer, audio: audio, clock: clock)
         let pool = VideoFramePool(width: video.width, height: video.height)
         let started = Date()
         let outcome: FramePipeline.Outcome
         do {
             outcome = try await FramePipeline(queueDepth: queueDepth, inputPolicy: inputPolicy)
-                .run(source: source, processor: stylizer, sink: writer, pool: pool, stop: stop,
+                .run(source: liveSource, processor: processor, sink: sink, pool: pool, stop: stop,
                      statistics: statistics, progress: progress)
         } catch is FramePipeline.StoppedBeforeFirstFrameError {
             throw InterruptedError()
@@ -126,6 +141,7 @@ public struct LiveJob: Sendable {
                        latencyMedianMilliseconds: statistics.latencyPercentile(0.5),
                        latency95Milliseconds: statistics.latencyPercentile(0.95),
                        seconds: Date().timeIntervalSince(started), endReason: outcome.endReason,
-                       notices: notices, video: video, sourceDescription: description)
+                       notices: notices, video: video, sourceDescription: description,
+                       changes: controls?.changes ?? [], audio: audio?.summary)
     }
 }
