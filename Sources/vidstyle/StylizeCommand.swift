@@ -73,6 +73,8 @@ struct StylizeCommand: AsyncParsableCommand {
     var inputFormat: String?
     @Option(help: ArgumentHelp("Live: stop after this many seconds of capture and finish the file (default: until Ctrl-C).", valueName: "seconds"))
     var duration: Double?
+    @Option(help: ArgumentHelp("Live: record sound from this FFmpeg input beside the picture, on the same clock: FORMAT:SPEC such as pulse:default, alsa:hw:0 or lavfi:sine=f=440 (encoded to AAC, Opus for webm).", valueName: "spec"))
+    var audioInput: String?
 
     @Option(help: ArgumentHelp("Render only the K-th of N parts of IN into OUT (video only; `vidstyle join` puts the parts together with IN's audio). Every machine computes the same split from IN alone.", valueName: "K/N"))
     var part: String?
@@ -116,6 +118,18 @@ struct StylizeCommand: AsyncParsableCommand {
         if part != nil && resolved.live { throw OptionError("--part needs a file input; a live source cannot be split") }
         if part != nil && VideoWriter.isStandardOutput(output) {
             throw OptionError("--part writes a part file for vidstyle join; give PARTFILE a file name, not -")
+        }
+        if let audioInput {
+            if !resolved.live {
+                throw OptionError("--audio-input \(audioInput) records sound beside a live recording; IN is a file "
+                                  + "(add --live to read it in real time)")
+            }
+            if !resolved.settings.encoding.keepAudio {
+                throw OptionError("--audio-input and --audio none both given; use one")
+            }
+            if !VideoWriter.storesVideo(path: resolved.output) {
+                throw OptionError("--audio-input needs a video OUT; \(resolved.output) holds pictures only")
+            }
         }
     }
 
@@ -284,16 +298,22 @@ struct StylizeCommand: AsyncParsableCommand {
     ///   - output: OUT as written (`encode.container`'s extension added where it had none).
     func runLive(model: StyleModel, settings: StyleSettings, precision: Precision, encoding: EncodingOptions, preset: PipelinePreset?,
                  pipeline: PipelineSettings, output: String, stop: StopSignal) async throws {
-        let job = LiveJob(input: mediaInput, outputPath: output, request: pipeline.captureRequest, duration: pipeline.duration,
+        var job = LiveJob(input: mediaInput, outputPath: output, request: pipeline.captureRequest, duration: pipeline.duration,
                           settings: settings, encoding: encoding, overwrite: overwrite,
                           queueDepth: pipeline.queueCapacity(live: true), inputPolicy: pipeline.queuePolicy(live: true))
+        job.audioInput = audioInput
+        let keys = LiveKeys.start(model: model, settings: settings, input: mediaInput, stop: stop, quiet: quiet)
+        defer { keys?.finish() }
+        job.controls = keys?.controls
+        if keys != nil && !quiet { FileHandle.standardError.write(Data("vidstyle: \(LiveKeys.help)\n".utf8)) }
         let statistics = PipelineStatistics()
         let reporter = ProgressReporter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let summary = try await job.run(model: model, interface: try CameraCatalog.systemInterface(), stop: stop,
                                         statistics: statistics, progress: { _ in
             let counts = statistics.snapshot
-            reporter.reportLive(written: counts.written, dropped: counts.dropped)
+            reporter.reportLive(written: counts.written, dropped: counts.dropped, look: keys?.controls.statusText)
         })
+        keys?.finish()
         reporter.finish()
         if !quiet {
             for notice in summary.notices { FileHandle.standardError.write(Data("vidstyle: \(notice)\n".utf8)) }
@@ -311,9 +331,16 @@ struct StylizeCommand: AsyncParsableCommand {
                     + "p95 \(summary.latency95Milliseconds.map { "\($0) ms" } ?? "-")",
             ]
             FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            LiveSummary.print(changes: summary.changes, audio: summary.audio)
         }
         switch summary.endReason {
         case .endOfInput:
+            return
+        case .stopRequested where keys?.stoppedByKey == true:
+            // q or Esc is the user's way to end a recording, not an interruption.
+            if !quiet {
+                FileHandle.standardError.write(Data("vidstyle: stopped; \(outputName(output)) is complete and playable with the \(summary.framesWritten) frames recorded\n".utf8))
+            }
             return
         case .stopRequested:
             FileHandle.standardError.write(Data("vidstyle: interrupted; \(outputName(output)) is complete and playable with the \(summary.framesWritten) frames recorded\n".utf8))
