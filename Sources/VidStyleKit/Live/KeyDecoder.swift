@@ -4,7 +4,8 @@
 /// `ESC O x`) begin with the same byte, so an Esc is only reported once nothing follows it:
 /// the reader calls `flush()` when no byte came for a short while (`escapeTimeoutMilliseconds`),
 /// as terminal programs do. Escape sequences are swallowed whole, so an arrow key never reads
-/// as a letter. Bytes that mean nothing are ignored. No allocation per byte.
+/// as a letter; Alt+key (Esc and the key together) is the key alone, never a stop. Bytes that
+/// mean nothing are ignored. No allocation per byte.
 public struct KeyDecoder: Sendable {
     /// How long a lone Esc waits for the rest of an escape sequence before it counts as Esc.
     public static let escapeTimeoutMilliseconds: Int32 = 50
@@ -39,10 +40,9 @@ public struct KeyDecoder: Sendable {
             case UInt8(ascii: "O"): state = .sequence(csi: false); return nil
             case 0x1B: return .stop  // Esc Esc: the first was a lone Esc; the second waits
             default:
-                // Alt+key sends Esc then the key: the Esc stands alone, the key counts too,
-                // but one stop is enough.
+                // Alt+key sends Esc and the key at once: the Esc is a modifier, not a stop.
                 state = .ground
-                return .stop
+                return ground(byte)
             }
         case .sequence(let csi):
             // CSI: parameter and intermediate bytes (0x20-0x3F) until a final byte 0x40-0x7E.
