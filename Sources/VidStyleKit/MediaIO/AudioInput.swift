@@ -48,6 +48,7 @@ final class AudioInput {
     init(spec: String) throws {
         _ = FFmpegLogging.applied
         _ = FFmpegDevices.registered
+        _ = Self.quietALSA
         self.spec = spec
         let input = MediaInput(spec, isCamera: { _ in false })
         var demuxer: UnsafePointer<AVInputFormat>?
@@ -130,6 +131,17 @@ final class AudioInput {
         avcodec_free_context(&decoder)
         avformat_close_input(&format)
     }
+
+    /// alsa-lib prints its own complaints on stderr ("ALSA lib confmisc.c:... Cannot get card
+    /// index"), a second line beside vidstyle's one-line error; FFmpeg's own messages are
+    /// silenced too (`FFmpegLogging`). Looked up at run time: libasound comes with libavdevice.
+    private static let quietALSA: Void = {
+        typealias Handler = @convention(c) (UnsafePointer<CChar>?, Int32, UnsafePointer<CChar>?, Int32,
+                                            UnsafePointer<CChar>?) -> Void
+        typealias Setter = @convention(c) (Handler?) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "snd_lib_error_set_handler") else { return }
+        _ = unsafeBitCast(symbol, to: Setter.self)({ _, _, _, _, _ in })
+    }()
 
     /// Makes a blocked or later `read` return nil at once. Any thread.
     func interrupt() {
