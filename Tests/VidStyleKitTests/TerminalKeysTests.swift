@@ -27,6 +27,19 @@ import Testing
         #expect(restored.c_lflag == original.c_lflag && restored.c_iflag == original.c_iflag)
     }
 
+    @Test func afterCtrlZAndFgTheKeysModeComesBack() throws {
+        let pty = try PseudoTerminal()
+        var cooked = pty.settings
+        let reader = try TerminalKeyReader(descriptor: pty.slave) { _ in }
+        defer { reader.stop() }
+        #expect(!pty.isCooked)
+        // What a shell does while the job is stopped, then `fg` continues it.
+        tcsetattr(pty.slave, TCSANOW, &cooked)
+        #expect(pty.isCooked)
+        kill(getpid(), SIGCONT)
+        #expect(PseudoTerminal.wait(5) { !pty.isCooked })
+    }
+
     @Test func aReaderOnSomethingThatIsNotATerminalIsRefused() throws {
         var fds: [Int32] = [0, 0]
         #expect(pipe(&fds) == 0)

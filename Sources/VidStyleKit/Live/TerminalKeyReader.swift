@@ -6,12 +6,15 @@ import Glibc
 /// It switches the terminal to single-key mode (`TerminalMode`) for as long as it runs and
 /// puts it back in `stop()`, at exit, or on a fatal signal. The thread waits in `poll` on the
 /// terminal and on a pipe of its own, so `stop()` ends it at once; a terminal that goes away
-/// (hang-up, end of input) ends it too, without stopping the recording.
+/// (hang-up, end of input) ends it too, without stopping the recording. After Ctrl-Z and `fg`
+/// (SIGCONT) it sets single-key mode again, in case the shell put its own settings back.
 public final class TerminalKeyReader: @unchecked Sendable {
     private let mode: TerminalMode
     private let wake: (read: Int32, write: Int32)
     private let done = DispatchSemaphore(value: 0)
     private var stopped = false
+    /// Resumed after Ctrl-Z: single-key mode again.
+    private let resumed: DispatchSourceSignal
 
     /// - Parameters:
     ///   - descriptor: the terminal (standard input).
@@ -28,6 +31,10 @@ public final class TerminalKeyReader: @unchecked Sendable {
             close(fds[1])
             throw error
         }
+        let mode = self.mode
+        resumed = DispatchSource.makeSignalSource(signal: SIGCONT, queue: .global())
+        resumed.setEventHandler { mode.reapply() }
+        resumed.resume()
         let wakeRead = wake.read
         let done = self.done
         let thread = Thread {
@@ -42,6 +49,7 @@ public final class TerminalKeyReader: @unchecked Sendable {
     public func stop() {
         guard !stopped else { return }
         stopped = true
+        resumed.cancel()
         var byte: UInt8 = 1
         _ = write(wake.write, &byte, 1)
         done.wait()

@@ -15,6 +15,7 @@ import Glibc
 public final class TerminalMode: @unchecked Sendable {
     public let descriptor: Int32
     private var restored = false
+    private var raw = termios()
 
     /// Saves `descriptor`'s settings and switches it to unbuffered input without echo.
     /// - Throws: `Failure` when it is not a terminal or its settings cannot be read or set.
@@ -23,7 +24,7 @@ public final class TerminalMode: @unchecked Sendable {
         guard tcgetattr(descriptor, &saved) == 0 else { throw Failure(call: "tcgetattr", errno: errno) }
         self.descriptor = descriptor
         EmergencyRestore.arm(descriptor: descriptor, saved: saved)
-        var raw = saved
+        raw = saved
         raw.c_lflag &= ~tcflag_t(ICANON | ECHO)
         withUnsafeMutableBytes(of: &raw.c_cc) { cc in
             cc[Int(VMIN)] = 1
@@ -34,6 +35,13 @@ public final class TerminalMode: @unchecked Sendable {
             EmergencyRestore.disarm()
             throw Failure(call: "tcsetattr", errno: code)
         }
+    }
+
+    /// Sets the single-key mode again (after Ctrl-Z and `fg`, the shell may have put its own
+    /// settings on the terminal). Does nothing once restored.
+    public func reapply() {
+        guard !restored else { return }
+        tcsetattr(descriptor, TCSANOW, &raw)
     }
 
     /// Puts the saved settings back (once; later calls do nothing).
