@@ -48,6 +48,12 @@ final class LiveKeys: Sendable {
         self.box = box
     }
 
+    /// Prints the keys' help line the first time it is called.
+    func announceOnce() {
+        guard !box.announced.exchange(true, ordering: .relaxed) else { return }
+        FileHandle.standardError.write(Data("vidstyle: \(Self.help)\n".utf8))
+    }
+
     /// Whether q or Esc ended the recording (a normal end, unlike Ctrl-C).
     var stoppedByKey: Bool { box.flag.load(ordering: .relaxed) }
 
@@ -58,5 +64,6 @@ final class LiveKeys: Sendable {
 
     final class FlagBox: Sendable {
         let flag = Atomic<Bool>(false)
+        let announced = Atomic<Bool>(false)
     }
 }

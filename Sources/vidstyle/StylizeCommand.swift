@@ -305,11 +305,12 @@ struct StylizeCommand: AsyncParsableCommand {
         let keys = LiveKeys.start(model: model, settings: settings, input: mediaInput, stop: stop, quiet: quiet)
         defer { keys?.finish() }
         job.controls = keys?.controls
-        if keys != nil && !quiet { FileHandle.standardError.write(Data("vidstyle: \(LiveKeys.help)\n".utf8)) }
         let statistics = PipelineStatistics()
         let reporter = ProgressReporter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let summary = try await job.run(model: model, interface: try CameraCatalog.systemInterface(), stop: stop,
                                         statistics: statistics, progress: { _ in
+            // Said once the recording runs, so an error before it stays a single line.
+            if !quiet { keys?.announceOnce() }
             let counts = statistics.snapshot
             reporter.reportLive(written: counts.written, dropped: counts.dropped, look: keys?.controls.statusText)
         })

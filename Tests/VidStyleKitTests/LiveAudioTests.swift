@@ -171,6 +171,28 @@ import Testing
         #expect(worst <= 0.040, "\(errors)")
     }
 
+    @Test func aCameraRecordsSoundOnItsOwnClock() throws {
+        let dir = try TestMedia.temporaryFolder()
+        let cameras = "\(dir)/cameras.json"
+        try #"[{"path": "/dev/video0", "name": "Desk Cam", "realTime": true, "formats": [{"fourcc": "YUYV", "sizes": [{"width": 160, "height": 120, "framesPerSecond": [15]}]}]}]"#
+            .write(toFile: cameras, atomically: false, encoding: .utf8)
+        let out = "\(dir)/cam.mkv"
+        let result = try TestMedia.run(CLITests.binary, ["/dev/video0", out, "--size", "160x120", "--duration", "3",
+                                                         "--audio-input", "lavfi:sine=f=440:sample_rate=44100", "--model", model],
+                                       environment: ["VIDSTYLE_FAKE_V4L2": cameras])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try TestMedia.probe(out, stream: "a", entry: "codec_name,sample_rate") == "aac,44100")
+        let audio = try TestMedia.probeLines(out, stream: "a:0", entries: "packet=pts_time")
+            .compactMap { Double($0.trimmingCharacters(in: CharacterSet(charactersIn: ", "))) }
+        let video = try TestMedia.frameTimes(out).compactMap { Double($0.trimmingCharacters(in: CharacterSet(charactersIn: ", "))) }
+        // The sound covers the recording: from its start (the first captured frame, time 0; the
+        // first frame written may come a little later when the first ones were dropped) to its
+        // last frame, within a packet.
+        #expect((audio.first ?? 9) < 0.03 && (audio.first ?? 9) <= (video.first ?? 0),
+                "audio from \(audio.first ?? -1), video from \(video.first ?? -1)")
+        #expect(abs((audio.last ?? 0) - (video.last ?? 9)) < 0.1, "audio to \(audio.last ?? -1), video to \(video.last ?? -1)")
+    }
+
     @Test func webmGetsOpusAndTheSoundCoversThePicture() throws {
         let dir = try TestMedia.temporaryFolder()
         let out = "\(dir)/av.webm"

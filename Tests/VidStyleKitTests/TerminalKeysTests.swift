@@ -110,6 +110,20 @@ import Testing
         #expect(length > 1.5 && length < 15, "q ended the recording early: \(length) s")
     }
 
+    @Test func anErrorBeforeTheRecordingIsStillOneLineAndLeavesTheTerminalAlone() throws {
+        let dir = try TestMedia.temporaryFolder()
+        let pty = try PseudoTerminal()
+        let process = try start(pty, out: "\(dir)/never.mp4", dir: dir, extra: ["--input-format", "mjpeg"])
+        var seen = ""
+        #expect(PseudoTerminal.wait(30) { seen += pty.drain(); return !process.isRunning })
+        process.waitUntilExit()
+        seen += pty.drain()
+        #expect(process.terminationStatus == 1)
+        let lines = seen.split(whereSeparator: \.isNewline).filter { !$0.isEmpty }
+        #expect(lines.count == 1 && seen.contains("cannot give the mjpeg format"), "\(seen)")
+        #expect(pty.isCooked)
+    }
+
     /// Starts a recording on a pseudo-terminal and waits until its keys are on.
     func startWithKeys(_ pty: PseudoTerminal, dir: String, environment: [String: String] = [:]) throws -> Process {
         let process = try start(pty, out: "\(dir)/killed.mp4", dir: dir, extra: ["--duration", "60", "-y"], environment: environment)

@@ -45,13 +45,13 @@ public final class AudioCapture: @unchecked Sendable {
         public var droppedSeconds: Double
     }
 
-    private enum Timing: String {
+    fileprivate enum Timing: String {
         case wallClock = "wall clock"
         case deviceClock = "device clock"
         case played = "played in real time"
     }
 
-    private struct State {
+    fileprivate struct State {
         var chunks: [Chunk] = []
         var queuedSamples = 0
         var aligner: AudioClockAligner
@@ -59,48 +59,43 @@ public final class AudioCapture: @unchecked Sendable {
         var ended = false
     }
 
-    private let input: AudioInput
-    private let clock: RecordingClock
-    private let state: Mutex<State>
-    private let done = DispatchSemaphore(value: 0)
-    private let closing = Atomic<Bool>(false)
+    private let worker: Worker
     private var finished = false
-    /// At most this much audio waits for the writer (memory stays flat if the video stalls).
-    private let maximumQueuedSamples: Int
 
     /// Opens the input and starts capturing.
     /// - Throws: `OptionError`, one line naming the input, when it cannot be opened or has no audio.
     public init(spec: String, clock: RecordingClock) throws {
-        input = try AudioInput(spec: spec)
+        let input = try AudioInput(spec: spec)
         self.spec = spec
-        self.clock = clock
         sampleRate = input.sampleRate
         channels = input.channels
-        maximumQueuedSamples = sampleRate * 30
         track = try Self.makeTrack(rate: sampleRate, channels: channels)
-        state = Mutex(State(aligner: AudioClockAligner(rate: sampleRate)))
-        let thread = Thread { [self] in
-            capture()
-            done.signal()
+        worker = Worker(input: input, clock: clock)
+        // The thread holds only the worker, so this object can go away (and stop it) any time.
+        let worker = self.worker
+        let thread = Thread {
+            worker.capture()
+            worker.done.signal()
         }
         thread.name = "vidstyle.audio"
         thread.start()
     }
 
-    /// Stops capturing and waits for the thread. What was captured can still be taken.
+    /// Stops capturing and waits for the thread (at most 2 s: a device that neither delivers
+    /// nor answers FFmpeg's interrupt is left to its thread). What was captured can still be taken.
     public func finish() {
         guard !finished else { return }
         finished = true
-        closing.store(true, ordering: .relaxed)
-        input.interrupt()
-        done.wait()
+        worker.closing.store(true, ordering: .relaxed)
+        worker.input.interrupt()
+        _ = worker.done.wait(timeout: .now() + 2)
     }
 
     deinit { finish() }
 
     /// Takes every chunk captured so far, oldest first.
     func take() -> [Chunk] {
-        state.withLock { s in
+        worker.state.withLock { s in
             defer {
                 s.chunks.removeAll(keepingCapacity: true)
                 s.queuedSamples = 0
@@ -110,91 +105,111 @@ public final class AudioCapture: @unchecked Sendable {
     }
 
     /// Monotonic nanoseconds of the aligned run's sample 0 (nil before the first piece).
-    var origin: UInt64? { state.withLock { $0.aligner.origin } }
+    var origin: UInt64? { worker.state.withLock { $0.aligner.origin } }
 
     public var summary: Summary {
-        state.withLock { s in
+        worker.state.withLock { s in
             Summary(spec: spec, sampleRate: sampleRate, channels: channels, timing: (s.timing ?? .wallClock).rawValue,
                     silenceSeconds: Double(s.aligner.silenceInserted) / Double(sampleRate),
                     droppedSeconds: Double(s.aligner.samplesDropped) / Double(sampleRate))
         }
     }
 
-    // MARK: the capture thread
+    /// The capture thread's side: the input, the timing and the queue of chunks.
+    private final class Worker: @unchecked Sendable {
+        let input: AudioInput
+        let clock: RecordingClock
+        let state: Mutex<State>
+        let done = DispatchSemaphore(value: 0)
+        let closing = Atomic<Bool>(false)
+        let sampleRate: Int
+        let channels: Int
+        /// At most this much audio waits for the writer (memory stays flat if the video stalls).
+        let maximumQueuedSamples: Int
 
-    private func capture() {
-        let liveDevice = MediaInput.liveFormats.contains(input.formatName)
-        var timing: Timing?
-        var firstSeconds = 0.0
-        var anchor: UInt64 = 0
-        var counted = 0  // samples so far, for pieces without a time
-        while !closing.load(ordering: .relaxed), let pieces = input.read() {
-            for piece in pieces {
-                let seconds = piece.seconds ?? firstSeconds + Double(counted) / Double(sampleRate)
-                counted += piece.count
-                let now = MonotonicClock.nanoseconds()
-                if timing == nil {
-                    firstSeconds = seconds
-                    if piece.seconds != nil, abs(seconds - Self.wallClockSeconds()) < 10 {
-                        timing = .wallClock
-                    } else if liveDevice {
-                        timing = .deviceClock
-                        // The piece's samples were captured over the time it covers, up to now.
-                        anchor = now - min(now, UInt64(Double(piece.count) / Double(sampleRate) * 1e9))
-                    } else {
-                        timing = .played
-                        // Time 0 of the input is time 0 of the recording.
-                        while clock.origin == nil && !closing.load(ordering: .relaxed) { usleep(2000) }
-                        anchor = clock.origin ?? now
+        init(input: AudioInput, clock: RecordingClock) {
+            self.input = input
+            self.clock = clock
+            sampleRate = input.sampleRate
+            channels = input.channels
+            maximumQueuedSamples = sampleRate * 30
+            state = Mutex(State(aligner: AudioClockAligner(rate: input.sampleRate)))
+        }
+
+        func capture() {
+            let liveDevice = MediaInput.liveFormats.contains(input.formatName)
+            var timing: Timing?
+            var firstSeconds = 0.0
+            var anchor: UInt64 = 0
+            var counted = 0  // samples so far, for pieces without a time
+            while !closing.load(ordering: .relaxed), let pieces = input.read() {
+                for piece in pieces {
+                    let seconds = piece.seconds ?? firstSeconds + Double(counted) / Double(sampleRate)
+                    counted += piece.count
+                    let now = MonotonicClock.nanoseconds()
+                    if timing == nil {
+                        firstSeconds = seconds
+                        if piece.seconds != nil, abs(seconds - AudioCapture.wallClockSeconds()) < 10 {
+                            timing = .wallClock
+                        } else if liveDevice {
+                            timing = .deviceClock
+                            // The piece's samples were captured over the time it covers, up to now.
+                            anchor = now - min(now, UInt64(Double(piece.count) / Double(sampleRate) * 1e9))
+                        } else {
+                            timing = .played
+                            // Time 0 of the input is time 0 of the recording.
+                            while clock.origin == nil && !closing.load(ordering: .relaxed) { usleep(2000) }
+                            anchor = clock.origin ?? now
+                        }
+                        let chosen = timing
+                        state.withLock { $0.timing = chosen }
                     }
-                    let chosen = timing
-                    state.withLock { $0.timing = chosen }
-                }
-                let captured: UInt64
-                switch timing! {
-                case .wallClock:
-                    let offset = Self.wallClockSeconds() - Double(MonotonicClock.nanoseconds()) / 1e9
-                    captured = UInt64(max(0, (seconds - offset) * 1e9))
-                case .deviceClock:
-                    captured = anchor + UInt64(max(0, (seconds - firstSeconds) * 1e9))
-                case .played:
-                    captured = anchor + UInt64(max(0, (seconds - firstSeconds) * 1e9))
-                    // Never ahead of real time, as `ffmpeg -re` reads.
-                    let current = MonotonicClock.nanoseconds()
-                    if captured > current + 1_000_000 {
-                        if closing.load(ordering: .relaxed) { return }
-                        usleep(UInt32(min((captured - current) / 1000, 1_000_000)))
+                    let captured: UInt64
+                    switch timing! {
+                    case .wallClock:
+                        let offset = AudioCapture.wallClockSeconds() - Double(MonotonicClock.nanoseconds()) / 1e9
+                        captured = UInt64(max(0, (seconds - offset) * 1e9))
+                    case .deviceClock:
+                        captured = anchor + UInt64(max(0, (seconds - firstSeconds) * 1e9))
+                    case .played:
+                        captured = anchor + UInt64(max(0, (seconds - firstSeconds) * 1e9))
+                        // Never ahead of real time, as `ffmpeg -re` reads.
+                        let current = MonotonicClock.nanoseconds()
+                        if captured > current + 1_000_000 {
+                            if closing.load(ordering: .relaxed) { return }
+                            usleep(UInt32(min((captured - current) / 1000, 1_000_000)))
+                        }
                     }
+                    append(piece, capturedAt: captured)
                 }
-                append(piece, capturedAt: captured)
             }
         }
-    }
 
-    private func append(_ piece: AudioInput.Piece, capturedAt captured: UInt64) {
-        let channels = self.channels
-        state.withLock { s in
-            let placement = s.aligner.place(captureTime: captured, count: piece.count)
-            var samples: [Float]
-            if placement.silence > 0 {
-                samples = [Float](repeating: 0, count: placement.silence * channels)
-                samples.append(contentsOf: piece.samples)
-            } else if placement.drop > 0 {
-                samples = Array(piece.samples.dropFirst(placement.drop * channels))
-            } else {
-                samples = piece.samples
-            }
-            guard !samples.isEmpty else { return }
-            s.chunks.append(Chunk(firstSample: placement.firstSample, samples: samples))
-            s.queuedSamples += samples.count / channels
-            while s.queuedSamples > maximumQueuedSamples, !s.chunks.isEmpty {
-                s.queuedSamples -= s.chunks.removeFirst().samples.count / channels
+        private func append(_ piece: AudioInput.Piece, capturedAt captured: UInt64) {
+            let channels = self.channels
+            state.withLock { s in
+                let placement = s.aligner.place(captureTime: captured, count: piece.count)
+                var samples: [Float]
+                if placement.silence > 0 {
+                    samples = [Float](repeating: 0, count: placement.silence * channels)
+                    samples.append(contentsOf: piece.samples)
+                } else if placement.drop > 0 {
+                    samples = Array(piece.samples.dropFirst(placement.drop * channels))
+                } else {
+                    samples = piece.samples
+                }
+                guard !samples.isEmpty else { return }
+                s.chunks.append(Chunk(firstSample: placement.firstSample, samples: samples))
+                s.queuedSamples += samples.count / channels
+                while s.queuedSamples > maximumQueuedSamples, !s.chunks.isEmpty {
+                    s.queuedSamples -= s.chunks.removeFirst().samples.count / channels
+                }
             }
         }
     }
 
     /// CLOCK_REALTIME in seconds: what FFmpeg's capture devices stamp with (`av_gettime`).
-    private static func wallClockSeconds() -> Double {
+    fileprivate static func wallClockSeconds() -> Double {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
