@@ -19,7 +19,9 @@ struct StylizeCommand: AsyncParsableCommand {
             the frames done so far (exit status 130); a reader of - that goes away ends the job \
             quietly with exit status 141. IN and OUT may be folders: every \
             video and picture under IN is painted to the same path under OUT, outputs already \
-            there are skipped (so running it again resumes), and Ctrl-C drops the file being painted.
+            there are skipped (so running it again resumes), and Ctrl-C drops the file being painted. \
+            While recording live on a terminal, keys change the painting: 0-9 style, m mix, +/- \
+            strength, c colour, s smoothing, q or Esc stop; --audio-input records sound beside it.
             """)
 
     @Argument(help: ArgumentHelp(
