@@ -12,7 +12,7 @@ PREFIX ?= /usr/local
 # Which build `install-built` copies: release for `make install`; the tests install debug.
 CONFIG ?= release
 
-.PHONY: deps slurm-deps build release demo test test-slurm bench fixtures clean install install-built uninstall
+.PHONY: deps slurm-deps learning-python build release demo test test-slurm bench fixtures clean install install-built uninstall
 
 ## deps: install the Debian packages vidstyle builds against, where missing
 deps:
@@ -31,6 +31,13 @@ slurm-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+## learning-python: the Python with PyTorch that the style-learning tests run `vidstyle styles add`
+## with (tools/setup_learning.sh's python piece, in .build/learning; `vidstyle styles add` makes
+## its own in the user's data folder on first use)
+LEARNING_PYTHON := $(CURDIR)/.build/learning/venv/bin/python
+learning-python:
+	@tools/setup_learning.sh .build/learning python
+
 build: deps
 	$(SWIFT) build
 
@@ -43,12 +50,12 @@ demo: release
 	$(RELEASE_BIN) samples/city.mp4 out/city-styled.mp4 --style $(DEMO_STYLE) --overwrite
 	@echo "demo: wrote out/city-styled.mp4"
 
-## test: build and run every test (no Python, no network, no ../shared needed), then the
-## no-reference-kernel suite again with oneDNN and our kernels capped at AVX2, so an AVX-512
-## machine checks the AVX2 dispatch too
-test: deps
+## test: build and run every test (no ../shared needed; the style-learning tests need the Python
+## of `learning-python`, set up once from PyPI), then the no-reference-kernel suite again with
+## oneDNN and our kernels capped at AVX2, so an AVX-512 machine checks the AVX2 dispatch too
+test: deps learning-python
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	VIDSTYLE_TEST_PYTHON=$(LEARNING_PYTHON) $(SWIFT) test --skip-build
 	ONEDNN_MAX_CPU_ISA=AVX2 $(SWIFT) test --skip-build --filter NoReferenceKernelTests
 
 ## test-slurm: the job file of `vidstyle plan --emit slurm` on a real one-machine Slurm
@@ -76,10 +83,15 @@ install-built:
 	install -m 755 .build/$(CONFIG)/vidstyle $(DESTDIR)$(PREFIX)/bin/vidstyle
 	install -m 644 Sources/VidStyleKit/Resources/vidstyle-default.safetensors $(DESTDIR)$(PREFIX)/share/vidstyle/
 	install -m 644 pipelines/*.yaml $(DESTDIR)$(PREFIX)/share/vidstyle/pipelines/
+	install -d $(DESTDIR)$(PREFIX)/share/vidstyle/learning/vidstyle_tools
+	install -m 644 tools/learn_style.py $(DESTDIR)$(PREFIX)/share/vidstyle/learning/
+	install -m 755 tools/setup_learning.sh $(DESTDIR)$(PREFIX)/share/vidstyle/learning/
+	install -m 644 tools/vidstyle_tools/*.py $(DESTDIR)$(PREFIX)/share/vidstyle/learning/vidstyle_tools/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/vidstyle $(DESTDIR)$(PREFIX)/share/vidstyle/vidstyle-default.safetensors
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/vidstyle/,$(wildcard pipelines/*.yaml))
+	rm -rf $(DESTDIR)$(PREFIX)/share/vidstyle/learning
 	-rmdir $(DESTDIR)$(PREFIX)/share/vidstyle/pipelines $(DESTDIR)$(PREFIX)/share/vidstyle 2>/dev/null
 
 clean:

@@ -2,9 +2,11 @@
 # make bench, live part: records a 640x480 30 fps lavfi source in real time (`--live`) with the
 # default model and temporal smoothing on, and reports the stylized output rate, the frames
 # dropped and the capture-to-encode latency; then a long live run (LIVE_SOAK_SECONDS, default
-# 300) samples the process's resident memory to show it stays flat.
+# 300) samples the process's resident memory to show it stays flat. Between the two,
+# tools/bench_vcam.sh feeds a (fake) virtual camera, alone and while recording.
 #   tools/bench_live.sh            (needs a release build: make release)
-# LIVE_SECONDS (default 20), LIVE_SIZE (640x480), LIVE_SOAK_SECONDS (300; 0 skips) override.
+# LIVE_SECONDS (default 20), LIVE_SIZE (640x480), LIVE_SOAK_SECONDS (300; 0 skips), VCAM_SECONDS
+# (15; 0 skips) override.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BIN:-.build/release/vidstyle}
@@ -28,6 +30,9 @@ captured, stylized, dropped, p50, p95 = map(int, live.groups())
 print(f"bench: live {size} recorded_s={recorded:.2f} captured={captured} stylized={stylized} file_frames={frames}")
 print(f"bench: live {size} out_fps={stylized / recorded:.2f} dropped={dropped} latency_p50_ms={p50} latency_p95_ms={p95}")
 PY
+
+# A virtual camera fed live, alone and while recording a file (tools/bench_vcam.sh).
+[ "${VCAM_SECONDS:-15}" -gt 0 ] && BIN="$bin" tools/bench_vcam.sh
 
 if [ "$soak" -gt 0 ]; then
   "$bin" "lavfi:testsrc2=size=$size:rate=30" "$out/live-soak.mp4" --live --duration "$soak" --overwrite --quiet &

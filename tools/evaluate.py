@@ -39,7 +39,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from vidstyle_tools.dataset import held_out_names  # noqa: E402
+from vidstyle_tools.dataset import EVALUATION_PHOTOS, held_out_names  # noqa: E402
 from vidstyle_tools.vgg import VGG16Features, gram  # noqa: E402
 
 STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
@@ -105,6 +105,8 @@ def main():
     p.add_argument("--precision", choices=["auto", "int8", "fp32"], help="passed to vidstyle --precision")
     p.add_argument("--save-outputs", action="store_true", help="keep the painted images in OUT/outputs")
     p.add_argument("--reference-outputs", help="a folder of painted images to compute PSNR against")
+    p.add_argument("--only", help="comma-separated style names to evaluate (e.g. your own styles from `vidstyle styles "
+                                  "add`, whose paintings --styles must then hold under the file names they were added with)")
     args = p.parse_args()
     extra = ["--precision", args.precision] if args.precision else []
     if args.save_outputs:
@@ -114,8 +116,17 @@ def main():
 
     styles = json.loads(subprocess.run([args.vidstyle, "styles", "--json", "--model", args.model],
                                        check=True, capture_output=True, text=True).stdout)
+    if args.only:
+        wanted = args.only.split(",")
+        styles = [s for s in styles if s["name"] in wanted]
+        missing = set(wanted) - {s["name"] for s in styles}
+        if missing:
+            sys.exit(f"evaluate: no style named {', '.join(sorted(missing))} (vidstyle styles lists them)")
     metrics = Metrics(os.path.join(args.data, "vgg", "vgg16.ckpt"))
     names = held_out_names(sorted(os.listdir(os.path.join(args.data, "content"))))
+    if sorted(names) != sorted(EVALUATION_PHOTOS):
+        print("evaluate: warning: the held-out photos of this data folder differ from EVALUATION_PHOTOS "
+              "(tools/vidstyle_tools/dataset.py), which style learning leaves out", file=sys.stderr)
     paintings = {s["index"]: Image.open(os.path.join(args.styles, s["image"])).convert("RGB") for s in styles}
     painting_grams = {i: {l: gram(f) for l, f in metrics.features(img).items()} for i, img in paintings.items()}
 

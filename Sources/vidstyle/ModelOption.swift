@@ -11,4 +11,12 @@ struct ModelOption: ParsableArguments {
         let url = try ModelLocator.locate(explicit: model)
         return try StyleModel.load(contentsOf: url)
     }
+
+    /// The model with the user's own styles (`vidstyle styles add`) after its own.
+    func loadCatalog() throws -> StyleCatalog { try Self.catalog(modelPath: model) }
+
+    /// The catalog for a model path that may come from a preset instead of `--model`.
+    static func catalog(modelPath: String?) throws -> StyleCatalog {
+        StyleCatalog(shipped: try StyleModel.load(contentsOf: try ModelLocator.locate(explicit: modelPath)))
+    }
 }

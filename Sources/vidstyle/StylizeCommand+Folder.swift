@@ -19,7 +19,7 @@ extension StylizeCommand {
         let plan = try FolderPlan(input: input, output: output, container: merged.given["encode.container"]?.value.text)
         let model: StyleModel
         do {
-            model = try StyleModel.load(contentsOf: try ModelLocator.locate(explicit: merged.modelPath))
+            model = try ModelOption.catalog(modelPath: merged.modelPath).model
             try merged.styleSettings.style.validate(styleCount: model.styles.count)
             _ = try merged.styleSettings.precision.resolved(for: model)
         } catch where stop.isRequested {

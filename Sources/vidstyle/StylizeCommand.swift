@@ -28,7 +28,7 @@ struct StylizeCommand: AsyncParsableCommand {
         "Input: a video or image file, a camera (/dev/video0), a URL, FORMAT:SPEC for an FFmpeg input (lavfi:testsrc2=size=640x480:rate=30), or - for standard input.",
         valueName: "in"))
     var input: String
-    @Argument(help: ArgumentHelp("Output file, its extension picking the container; or - for standard output (a stream: Matroska unless --container webm|mp4).",
+    @Argument(help: ArgumentHelp("Output file, its extension picking the container; or - for standard output (a stream: Matroska unless --container webm|mp4); or a virtual camera such as /dev/video10 (a v4l2loopback node), fed live.",
                                  valueName: "out"))
     var output: String
 
@@ -38,8 +38,8 @@ struct StylizeCommand: AsyncParsableCommand {
     var pipeline: String?
 
     // Unconditional, so `--style -1` reaches the range check instead of reading as an option.
-    @Option(name: .shortAndLong, parsing: .unconditional, help: "Style index (see `vidstyle styles`; default 0).") var style: Int?
-    @Option(help: ArgumentHelp("Blend styles, e.g. 3:0.7,5:0.3 (weights are normalized).", valueName: "index:weight,..."))
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Style index or name, your own styles too (see `vidstyle styles`; default 0).") var style: String?
+    @Option(help: ArgumentHelp("Blend styles by index or name, e.g. 3:0.7,starry-night:0.3 (weights are normalized).", valueName: "style:weight,..."))
     var mix: String?
     @Option(help: "How much of the style to apply: 0 gives the input back, 1 the full style (default 1).") var strength: Float?
     @Flag(inversion: .prefixedNo, help: "Keep the input's colours; take only the style's luminance (default off).")
@@ -77,6 +77,8 @@ struct StylizeCommand: AsyncParsableCommand {
     var duration: Double?
     @Option(help: ArgumentHelp("Live: record sound from this FFmpeg input beside the picture, on the same clock: FORMAT:SPEC such as pulse:default, alsa:hw:0 or lavfi:sine=f=440 (encoded to AAC, Opus for webm).", valueName: "spec"))
     var audioInput: String?
+    @Option(help: ArgumentHelp("Also feed the painted frames live to this virtual camera (a v4l2loopback node such as /dev/video10; `vidstyle devices` lists them) while OUT records. OUT may itself be one, to feed it without recording.", valueName: "device"))
+    var toCamera: String?
 
     @Option(help: ArgumentHelp("Render only the K-th of N parts of IN into OUT (video only; `vidstyle join` puts the parts together with IN's audio). Every machine computes the same split from IN alone.", valueName: "K/N"))
     var part: String?
@@ -91,6 +93,7 @@ struct StylizeCommand: AsyncParsableCommand {
     @OptionGroup var precisionOption: PrecisionOption
 
     func validate() throws {
+        try validateCamera()
         if style != nil && mix != nil {
             throw OptionError("--style and --mix both given; use one (a mix can name a single style)")
         }
@@ -122,6 +125,10 @@ struct StylizeCommand: AsyncParsableCommand {
             throw OptionError("--part writes a part file for vidstyle join; give PARTFILE a file name, not -")
         }
         if let audioInput {
+            if isCameraOutput {
+                throw OptionError("--audio-input records into a file; OUT \(output) is a virtual camera, which takes no sound "
+                                  + "(to record a file with sound too: vidstyle IN out.mp4 --to-camera \(output) --audio-input \(audioInput))")
+            }
             if !resolved.live {
                 throw OptionError("--audio-input \(audioInput) records sound beside a live recording; IN is a file "
                                   + "(add --live to read it in real time)")
@@ -154,7 +161,7 @@ struct StylizeCommand: AsyncParsableCommand {
         let typed: [(String, String?)] = [
             ("input.live", live.map { $0 ? "true" : "false" }), ("input.scale", scale.map { "\($0)" }), ("input.size", size), ("input.fps", fps.map { "\($0)" }),
             ("input.input_format", inputFormat), ("input.duration", duration.map { "\($0)" }),
-            ("stylize.model", modelOption.model), ("stylize.style", style.map(String.init)), ("stylize.mix", mix),
+            ("stylize.model", modelOption.model), ("stylize.style", style), ("stylize.mix", mix),
             ("stylize.strength", strength.map { "\($0)" }), ("stylize.preserve_color", preserveColor.map { $0 ? "true" : "false" }),
             ("stylize.precision", precisionOption.precision?.rawValue),
             ("temporal.smoothing", smoothing.map { "\($0)" }),
@@ -179,8 +186,8 @@ struct StylizeCommand: AsyncParsableCommand {
     /// run), and OUT with `encode.container`'s extension where it has none.
     func resolve(outputFile: String? = nil) throws -> (settings: PipelineSettings, live: Bool, output: String) {
         let merged = try mergedSettings()
-        let live = merged.isLive || mediaInput.isInherentlyLive
-        let output = outputFile ?? merged.outputPath(for: output)
+        let live = merged.isLive || mediaInput.isInherentlyLive || virtualCamera != nil
+        let output = outputFile ?? (isCameraOutput ? self.output : merged.outputPath(for: output))
         let settings = merged.forOutput(output)
         try settings.check(live: live, outputPath: output)
         try settings.styleSettings.validate()
@@ -190,7 +197,10 @@ struct StylizeCommand: AsyncParsableCommand {
     /// Command line over `--pipeline` over defaults, before any output is known.
     func mergedSettings() throws -> PipelineSettings {
         let loaded = try pipeline.map { name throws(PresetError) in try PipelinePreset.load(path: try PresetLocator().locate(name)) }
-        return PipelineSettings.merge(preset: loaded, commandLine: try commandLineValues())
+        let merged = PipelineSettings.merge(preset: loaded, commandLine: try commandLineValues())
+        guard merged.namesStyles else { return merged }
+        let catalog = try ModelOption.catalog(modelPath: merged.modelPath)
+        return try merged.resolvingStyleNames { key throws(OptionError) in try catalog.index(of: key) }
     }
 
     /// What IN names (a file, a camera, an FFmpeg input).
@@ -226,7 +236,7 @@ struct StylizeCommand: AsyncParsableCommand {
 
     /// How OUT is named in messages.
     func outputName(_ output: String) -> String {
-        VideoWriter.isStandardOutput(output) ? "standard output" : output
+        VideoWriter.isStandardOutput(output) ? "standard output" : isCameraOutput ? "virtual camera \(output)" : output
     }
 
     func runJob(stop: StopSignal) async throws {
@@ -237,7 +247,7 @@ struct StylizeCommand: AsyncParsableCommand {
         let modelURL: URL, model: StyleModel, precision: Precision
         do {
             modelURL = try ModelLocator.locate(explicit: resolved.settings.modelPath)
-            model = try StyleModel.load(contentsOf: modelURL)
+            model = StyleCatalog(shipped: try StyleModel.load(contentsOf: modelURL)).model
             try settings.style.validate(styleCount: model.styles.count)
             // Resolved here too, so int8 asked of an uncalibrated model fails before any file is
             // opened, and the summary can say which precision ran.
@@ -302,7 +312,8 @@ struct StylizeCommand: AsyncParsableCommand {
                  pipeline: PipelineSettings, output: String, stop: StopSignal) async throws {
         var job = LiveJob(input: mediaInput, outputPath: output, request: pipeline.captureRequest, duration: pipeline.duration,
                           settings: settings, encoding: encoding, overwrite: overwrite,
-                          queueDepth: pipeline.queueCapacity(live: true), inputPolicy: pipeline.queuePolicy(live: true))
+                          queueDepth: pipeline.queueCapacity(live: true), inputPolicy: pipeline.queuePolicy(live: true),
+                          virtualCamera: virtualCamera)
         job.audioInput = audioInput
         let keys = LiveKeys.start(model: model, settings: settings, input: mediaInput, stop: stop, quiet: quiet)
         defer { keys?.finish() }
@@ -334,6 +345,10 @@ struct StylizeCommand: AsyncParsableCommand {
                     + "p95 \(summary.latency95Milliseconds.map { "\($0) ms" } ?? "-")",
             ]
             FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+            if let camera = summary.camera {
+                let line = Self.cameraSummary(camera, recording: job.recordsFile ? outputName(output) : nil)
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
             LiveSummary.print(changes: summary.changes, audio: summary.audio)
         }
         switch summary.endReason {
@@ -342,14 +357,14 @@ struct StylizeCommand: AsyncParsableCommand {
         case .stopRequested where keys?.stoppedByKey == true:
             // q or Esc is the user's way to end a recording, not an interruption.
             if !quiet {
-                FileHandle.standardError.write(Data("vidstyle: stopped; \(outputName(output)) is complete and playable with the \(summary.framesWritten) frames recorded\n".utf8))
+                FileHandle.standardError.write(Data("vidstyle: stopped; \(liveResultText(output, frames: summary.framesWritten))\n".utf8))
             }
             return
         case .stopRequested:
-            FileHandle.standardError.write(Data("vidstyle: interrupted; \(outputName(output)) is complete and playable with the \(summary.framesWritten) frames recorded\n".utf8))
+            FileHandle.standardError.write(Data("vidstyle: interrupted; \(liveResultText(output, frames: summary.framesWritten))\n".utf8))
             throw ExitCode(130)
         case .sourceLost(let reason):
-            FileHandle.standardError.write(Data("vidstyle: \(reason); \(outputName(output)) is complete and playable with the \(summary.framesWritten) frames recorded\n".utf8))
+            FileHandle.standardError.write(Data("vidstyle: \(reason); \(liveResultText(output, frames: summary.framesWritten))\n".utf8))
             throw ExitCode(1)
         }
     }

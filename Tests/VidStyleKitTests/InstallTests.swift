@@ -34,6 +34,13 @@ import Testing
         #expect(job.status == 0, "\(job.stderr)")
         #expect(try TestMedia.probe("\(work)/out.webm", stream: "v", entry: "codec_name") == "vp9")
 
+        // The style learner is installed beside the binary: `styles add` runs it from there.
+        let learning = try UserStyleCLITests().setUp()
+        let add = try TestMedia.run(installed, ["styles", "add", learning.painting, "--name", "installed", "--minutes", "0.02"],
+                                    environment: learning.environment, in: work)
+        #expect(add.status == 0, "\(add.stderr)")
+        #expect(FileManager.default.fileExists(atPath: "\(prefix)/share/vidstyle/learning/learn_style.py"))
+
         try make("uninstall", prefix: prefix)
         #expect(!FileManager.default.fileExists(atPath: installed))
         #expect(!FileManager.default.fileExists(atPath: "\(prefix)/share/vidstyle"))

@@ -193,6 +193,28 @@ import Testing
         #expect(abs((audio.last ?? 0) - (video.last ?? 9)) < 0.1, "audio to \(audio.last ?? -1), video to \(video.last ?? -1)")
     }
 
+    /// With `--to-camera` the sound goes into the recorded file (the camera takes pictures only);
+    /// a virtual camera as OUT, with no file, cannot take it.
+    @Test func withAVirtualCameraTheSoundGoesIntoTheFile() throws {
+        let dir = try TestMedia.temporaryFolder()
+        let devices = "\(dir)/devices.json"
+        try #"[{"path": "/dev/video10", "name": "vidstyle", "output": true, "recordTo": "\#(dir)/cam.yuv", "formats": [{"fourcc": "YUYV", "sizes": []}]}]"#
+            .write(toFile: devices, atomically: false, encoding: .utf8)
+        let out = "\(dir)/tee.mp4"
+        let tee = try TestMedia.run(CLITests.binary, ["lavfi:testsrc2=size=160x120:rate=25", out, "--live", "--duration", "2",
+                                                      "--to-camera", "/dev/video10", "--audio-input", "lavfi:sine=f=440", "--model", model],
+                                    environment: ["VIDSTYLE_FAKE_V4L2": devices])
+        #expect(tee.status == 0, "\(tee.stderr)")
+        #expect(try TestMedia.probe(out, stream: "a", entry: "codec_name") == "aac")
+        #expect(FileManager.default.fileExists(atPath: "\(dir)/cam.yuv"))
+        let cameraOnly = try TestMedia.run(CLITests.binary, ["lavfi:testsrc2=size=160x120:rate=25", "/dev/video10", "--live",
+                                                             "--audio-input", "lavfi:sine=f=440", "--model", model],
+                                           environment: ["VIDSTYLE_FAKE_V4L2": devices])
+        #expect(cameraOnly.status != 0)
+        #expect(cameraOnly.stderr.contains("--audio-input records into a file; OUT /dev/video10 is a virtual camera"),
+                "\(cameraOnly.stderr)")
+    }
+
     @Test func webmGetsOpusAndTheSoundCoversThePicture() throws {
         let dir = try TestMedia.temporaryFolder()
         let out = "\(dir)/av.webm"

@@ -131,6 +131,8 @@ import Testing
             /dev/video0: Desk Cam (vidstyle-fake, fake:/dev/video0)
               yuyv: 160x120 (30, 15 fps), 640x480 (30 fps)
 
+            no output devices (virtual cameras) found; to make one: modprobe v4l2loopback devices=1 video_nr=10 card_label=vidstyle exclusive_caps=1 (docs/usage.md, "Virtual camera")
+
             """, "\(listing.stdout)")
         let json = try TestMedia.run(CLITests.binary, ["devices", "--json"],
                                      environment: ["VIDSTYLE_FAKE_V4L2": try cameras(in: dir)])

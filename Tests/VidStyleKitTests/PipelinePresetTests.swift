@@ -131,7 +131,7 @@ import Testing
         #expect(decodeError("stylize:\n  preserve_color: maybe\n")?.description.contains("stylize.preserve_color maybe is not true or false") == true)
         #expect(decodeError("stylize:\n  strength: \"0.5\"\n")?.description.contains("stylize.strength \"0.5\" is quoted text; write it without quotes") == true)
         #expect(decodeError("stylize:\n  style: [1, 2]\n")?.description
-                    == "p.yaml:2:10: stylize.style must be a whole number from 0 to 4096, not a list; write e.g. style: 3")
+                    == "p.yaml:2:10: stylize.style must be a style index (0 to 4096) or name (see `vidstyle styles`), not a list; write e.g. style: 3")
         #expect(decodeError("stylize:\n  style:\n")?.description.contains("stylize.style is empty") == true)
         #expect(decodeError("stylize:\n  mix: \"1:-2\"\n")?.description.contains("stylize.mix \"1:-2\" has a negative weight") == true)
         #expect(decodeError("input:\n  size: 0x10\n")?.description.contains("input.size 0x10 is out of range") == true)

@@ -1,5 +1,7 @@
 /// What a capture device offers, as `vidstyle devices` lists it (and `--json` prints it).
 public struct CameraDescription: Codable, Sendable, Equatable {
+    /// "camera", so a `vidstyle devices --json` list tells cameras from output devices.
+    public var kind = "camera"
     public var path: String
     /// The card name the driver reports ("HD Pro Webcam C920").
     public var name: String

@@ -8,9 +8,14 @@ import Foundation
 ///
 /// It is the only way to run the capture code here (the kernel has no V4L2), and it stays in
 /// the library, not the tests, so the command line can use it (`VIDSTYLE_FAKE_V4L2`).
+///
+/// Output devices (virtual cameras, `FakeOutputDevice`) sit beside the cameras: their ioctls and
+/// `write`s go to a `FakeOutputStream` per open descriptor.
 public final class FakeV4L2Interface: V4L2Interface, @unchecked Sendable {
     private let cameras: [FakeCamera]
+    private let outputs: [FakeOutputDevice]
     private var open: [Int32: OpenDevice] = [:]
+    private var openOutputs: [Int32: FakeOutputStream] = [:]
     private var nextDescriptor: Int32 = 100
     private let lock = NSLock()
 
@@ -63,24 +68,45 @@ public final class FakeV4L2Interface: V4L2Interface, @unchecked Sendable {
         var period: UInt64 { UInt64(1_000_000_000 / max(fps, 1)) }
     }
 
-    public init(cameras: [FakeCamera]) {
+    public init(cameras: [FakeCamera], outputs: [FakeOutputDevice] = []) {
         self.cameras = cameras
+        self.outputs = outputs
     }
 
-    /// Reads a JSON list of `FakeCamera`s.
+    /// Reads a JSON list of `FakeCamera`s and `FakeOutputDevice`s (the entries with
+    /// `"output": true`).
     public convenience init(scenarioPath: String) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: scenarioPath))
-        self.init(cameras: try JSONDecoder().decode([FakeCamera].self, from: data))
+        let entries = try JSONDecoder().decode([ScenarioEntry].self, from: data)
+        self.init(cameras: entries.compactMap(\.camera), outputs: entries.compactMap(\.output))
+    }
+
+    /// One entry of a scenario file: a camera, or an output device when it says `"output": true`.
+    private struct ScenarioEntry: Decodable {
+        var camera: FakeCamera?
+        var output: FakeOutputDevice?
+
+        private enum Key: String, CodingKey { case output }
+
+        init(from decoder: any Decoder) throws {
+            let isOutput = try decoder.container(keyedBy: Key.self).decodeIfPresent(Bool.self, forKey: .output) ?? false
+            if isOutput {
+                output = try FakeOutputDevice(from: decoder)
+            } else {
+                camera = try FakeCamera(from: decoder)
+            }
+        }
     }
 
     public func devicePaths() -> [String] {
-        cameras.map(\.path).sorted()
+        (cameras.map(\.path) + outputs.map(\.path)).sorted()
     }
 
     public func open(_ path: String, flags: Int32) -> Int32 {
         lock.lock(); defer { lock.unlock() }
-        guard let camera = cameras.first(where: { $0.path == path }) else { return -ENOENT }
-        switch camera.openError {
+        let camera = cameras.first { $0.path == path }, output = outputs.first { $0.path == path }
+        guard camera != nil || output != nil else { return -ENOENT }
+        switch camera?.openError ?? output?.openError {
         case "EACCES": return -EACCES
         case "EBUSY": return -EBUSY
         case "ENOENT": return -ENOENT
@@ -88,13 +114,33 @@ public final class FakeV4L2Interface: V4L2Interface, @unchecked Sendable {
         default: break
         }
         nextDescriptor += 1
-        open[nextDescriptor] = OpenDevice(camera: camera)
+        if let camera {
+            open[nextDescriptor] = OpenDevice(camera: camera)
+        } else if let output {
+            openOutputs[nextDescriptor] = FakeOutputStream(device: output)
+        }
         return nextDescriptor
     }
 
     public func close(_ fd: Int32) {
         lock.lock(); defer { lock.unlock() }
         if open.removeValue(forKey: fd) != nil { closedDescriptors += 1 }
+        if let stream = openOutputs.removeValue(forKey: fd) {
+            closedDescriptors += 1
+            stream.closeRecording()
+        }
+    }
+
+    public func write(_ fd: Int32, _ bytes: UnsafeRawPointer, count: Int) -> Int {
+        lock.lock()
+        guard let stream = openOutputs[fd] else {
+            let known = open[fd] != nil
+            lock.unlock()
+            // A capture device takes no frames.
+            return known ? -Int(EINVAL) : -Int(EBADF)
+        }
+        lock.unlock()
+        return stream.write(bytes, count: count)
     }
 
     public func mmap(_ fd: Int32, length: Int, offset: Int) -> UnsafeMutableRawPointer? {
@@ -136,7 +182,12 @@ public final class FakeV4L2Interface: V4L2Interface, @unchecked Sendable {
     }
 
     public func ioctl(_ fd: Int32, _ request: UInt, _ argument: UnsafeMutableRawPointer) -> Int32 {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        if let stream = openOutputs[fd] {
+            lock.unlock()
+            return stream.ioctl(request, argument)
+        }
+        defer { lock.unlock() }
         guard let device = open[fd] else { return -EBADF }
         let camera = device.camera
         switch request {
@@ -315,7 +366,7 @@ public final class FakeV4L2Interface: V4L2Interface, @unchecked Sendable {
             .sizes.first { $0.width == width && $0.height == height }
     }
 
-    private static func copy<T>(_ text: String, into field: inout T) {
+    static func copy<T>(_ text: String, into field: inout T) {
         withUnsafeMutableBytes(of: &field) { raw in
             raw.initializeMemory(as: UInt8.self, repeating: 0)
             let bytes = Array(text.utf8.prefix(raw.count - 1))

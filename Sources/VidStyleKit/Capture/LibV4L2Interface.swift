@@ -1,8 +1,8 @@
 import CV4L2
 import Foundation
 
-/// `V4L2Interface` on a real camera, through libv4l2 (which also knows the quirks of many
-/// webcams' drivers).
+/// `V4L2Interface` on a real camera or output device, through libv4l2 (which also knows the
+/// quirks of many webcams' drivers, and passes output devices straight to the kernel).
 public final class LibV4L2Interface: V4L2Interface, Sendable {
     public init() {}
 
@@ -45,6 +45,14 @@ public final class LibV4L2Interface: V4L2Interface, Sendable {
             if ready > 0 { return Int32(entry.revents) }
             if ready == 0 { return 0 }
             if errno != EINTR { return -errno }
+        }
+    }
+
+    public func write(_ fd: Int32, _ bytes: UnsafeRawPointer, count: Int) -> Int {
+        while true {
+            let written = v4l2_write(fd, bytes, count)
+            if written >= 0 { return written }
+            if errno != EINTR { return -Int(errno) }
         }
     }
 }

@@ -1,6 +1,6 @@
-/// The handful of system calls V4L2 capture makes, behind one protocol, so the capture code
-/// runs unchanged against a real camera (`LibV4L2Interface`, through libv4l2) and against a
-/// scripted camera in tests (`FakeV4L2Interface`).
+/// The handful of system calls V4L2 capture and output make, behind one protocol, so the device
+/// code runs unchanged against a real camera or virtual camera (`LibV4L2Interface`, through
+/// libv4l2) and against scripted devices in tests (`FakeV4L2Interface`).
 ///
 /// This machine's kernel has no V4L2 at all and libv4l2 calls the kernel with raw syscalls, so
 /// neither a virtual device nor an `LD_PRELOAD` shim can stand in for a camera; the seam has to
@@ -21,4 +21,7 @@ public protocol V4L2Interface: AnyObject, Sendable {
     /// Waits for a filled buffer. - Returns: the `revents` bits (`POLLIN`, `POLLERR`...), 0 when
     /// the timeout passed, or a negative errno.
     func poll(_ fd: Int32, timeoutMilliseconds: Int32) -> Int32
+    /// Hands one whole picture to an output device (a v4l2loopback virtual camera takes a frame
+    /// per `write`). - Returns: the bytes taken, or a negative errno (`-EPIPE`, `-ENODEV`...).
+    func write(_ fd: Int32, _ bytes: UnsafeRawPointer, count: Int) -> Int
 }

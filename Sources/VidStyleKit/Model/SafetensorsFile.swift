@@ -140,6 +140,13 @@ public struct SafetensorsFile: Sendable {
         self.entries = entries
     }
 
+    /// A U8 tensor's bytes as stored (an embedded file, such as a user style's kept painting), or
+    /// nil when there is no U8 tensor of that name.
+    public func bytes(named name: String) -> Data? {
+        guard let entry = entries[name], entry.dtype == .u8 else { return nil }
+        return bytes.subdata(in: (dataStart + entry.range.lowerBound)..<(dataStart + entry.range.upperBound))
+    }
+
     /// The tensor's values widened to float32, or nil when there is no tensor of that name.
     /// Throws `ModelError.unsupportedDType` for integer and 8-bit float tensors.
     public func floats(named name: String) throws -> [Float]? {

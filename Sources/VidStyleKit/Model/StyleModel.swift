@@ -34,7 +34,7 @@ public final class StyleModel: Sendable {
     /// The int8 calibration from `vidstyle.quantization`, or nil for a model that runs only in fp32.
     public let quantization: QuantizationTable?
 
-    private init(path: String, architectureName: String, inputMultiple: Int, layers: [Layer],
+    init(path: String, architectureName: String, inputMultiple: Int, layers: [Layer],
                  styles: [StyleInfo], trainingInfo: String, tensors: [String: Tensor], quantization: QuantizationTable?) {
         self.path = path
         self.architectureName = architectureName

@@ -16,18 +16,27 @@ public enum StyleSelection: Sendable, Equatable {
         }
     }
 
-    /// Parses a mix written as `3:0.7,5:0.3`.
+    /// Parses a mix written as `3:0.7,5:0.3` (indices only).
     public static func parseMix(_ text: String) throws(OptionError) -> StyleSelection {
+        try parseMix(text) { key throws(OptionError) in
+            guard let index = Int(key) else { throw notPairs(text) }
+            return index
+        }
+    }
+
+    /// Parses a mix whose styles may be named, `starry-night:0.5,3:0.5`: `resolve` turns each
+    /// style (an index or a name, as written) into its index, or throws saying why it cannot.
+    public static func parseMix(_ text: String, resolve: (String) throws(OptionError) -> Int) throws(OptionError) -> StyleSelection {
         var parts: [StyleWeight] = []
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             let pair = item.split(separator: ":", omittingEmptySubsequences: false)
-            guard pair.count == 2, let index = Int(pair[0].trimmingSpaces()),
-                  let weight = Float(pair[1].trimmingSpaces()), weight.isFinite
+            guard pair.count == 2, !pair[0].trimmingSpaces().isEmpty, let weight = Float(pair[1].trimmingSpaces()), weight.isFinite
             else {
-                throw OptionError("--mix '\(text)' is not a list of INDEX:WEIGHT pairs; write it like --mix 3:0.7,5:0.3")
+                throw notPairs(text)
             }
+            let index = try resolve(String(pair[0].trimmingSpaces()))
             guard weight >= 0 else {
-                throw OptionError("--mix weight \(weight) for style \(index) is negative; weights must be 0 or more")
+                throw OptionError("--mix weight \(weight) for style \(pair[0].trimmingSpaces()) is negative; weights must be 0 or more")
             }
             parts.append(StyleWeight(index: index, weight: weight))
         }
@@ -35,6 +44,10 @@ public enum StyleSelection: Sendable, Equatable {
             throw OptionError("--mix '\(text)' has no positive weight; give at least one style a weight above 0")
         }
         return .mix(parts)
+    }
+
+    private static func notPairs(_ text: String) -> OptionError {
+        OptionError("--mix '\(text)' is not a list of STYLE:WEIGHT pairs (a style is its index or name); write it like --mix 3:0.7,5:0.3")
     }
 
     /// The style indices this selection names.

@@ -28,11 +28,14 @@ public struct LiveJob: Sendable {
     public var audioInput: String?
     /// Live keys' cell (`LiveControls`): when set, the stylizer reads it before every frame.
     public var controls: LiveControls?
+    /// A virtual camera (V4L2 output device) fed the painted frames at the source's pace, nil
+    /// for none; when it is `outputPath` itself nothing else is recorded (`recordsFile`).
+    public var virtualCamera: String?
 
     public init(input: MediaInput, outputPath: String, request: CaptureRequest = CaptureRequest(),
                 duration: Double? = nil, settings: StyleSettings = StyleSettings(),
                 encoding: EncodingOptions = EncodingOptions(), overwrite: Bool = false, queueDepth: Int = 1,
-                inputPolicy: FramePipeline.InputPolicy = .dropOldest) {
+                inputPolicy: FramePipeline.InputPolicy = .dropOldest, virtualCamera: String? = nil) {
         self.input = input
         self.outputPath = outputPath
         self.request = request
@@ -42,6 +45,7 @@ public struct LiveJob: Sendable {
         self.overwrite = overwrite
         self.queueDepth = queueDepth
         self.inputPolicy = inputPolicy
+        self.virtualCamera = virtualCamera
     }
 
     /// What a recording did.
@@ -56,6 +60,8 @@ public struct LiveJob: Sendable {
         public var video: VideoStreamInfo
         /// "yuyv 640x480 at 30 fps" for a camera, the input for others.
         public var sourceDescription: String
+        /// What the virtual camera got, when there was one.
+        public var camera: VirtualCameraStatistics.Snapshot?
         /// What the keys changed, when they were on.
         public var changes: [LiveChange] = []
         /// How the `--audio-input` recording went; nil without one.
@@ -102,22 +108,21 @@ public struct LiveJob: Sendable {
                     progress: @escaping @Sendable (Int) -> Void = { _ in }) async throws -> Summary {
         // Set-up that fails while a stop is pending reports the stop (see `StylizeJob.run`).
         let source: any MediaSource, video: VideoStreamInfo, description: String, sourceNotices: [String]
-        let stylizer: FrameStylizer, writer: VideoWriter, audio: AudioCapture?
+        let stylizer: FrameStylizer, sink: any MediaSink, outputNotices: [String], camera: VirtualCameraStatistics?
+        let audio: AudioCapture?
         let clock = RecordingClock()
         do {
-            try StylizeJob.checkOutput(outputPath, overwrite: overwrite)
+            if recordsFile { try StylizeJob.checkOutput(outputPath, overwrite: overwrite) }
             (source, video, description, sourceNotices) = try openSource(interface: interface, stop: stop)
             stylizer = try FrameStylizer(model: model, width: video.width, height: video.height, settings: settings)
             audio = try audioInput.map { try AudioCapture(spec: $0, clock: clock) }
-            writer = try VideoWriter(path: outputPath, video: video, tracks: audio.map { [$0.track] } ?? [],
-                                     options: audio == nil ? encoding : Self.recordingAudio(encoding))
+            (sink, outputNotices, camera) = try makeSink(video: video, interface: interface, audio: audio, clock: clock)
         } catch where stop.isRequested {
             throw InterruptedError()
         }
-        let notices = audioNotices(sourceNotices + writer.notices, audio: audio) + (stylizer.smoothingNotice.map { [$0] } ?? [])
+        let notices = audioNotices(sourceNotices + outputNotices, audio: audio) + (stylizer.smoothingNotice.map { [$0] } ?? [])
         let liveSource = wire(source: source, video: video, audio: audio, clock: clock)
         let processor = wire(stylizer: stylizer, video: video)
-        let sink = wire(writer: writer, audio: audio, clock: clock)
         let pool = VideoFramePool(width: video.width, height: video.height)
         let started = Date()
         let outcome: FramePipeline.Outcome
@@ -141,7 +146,7 @@ public struct LiveJob: Sendable {
                        latencyMedianMilliseconds: statistics.latencyPercentile(0.5),
                        latency95Milliseconds: statistics.latencyPercentile(0.95),
                        seconds: Date().timeIntervalSince(started), endReason: outcome.endReason,
-                       notices: notices, video: video, sourceDescription: description,
+                       notices: notices, video: video, sourceDescription: description, camera: camera?.snapshot,
                        changes: controls?.changes ?? [], audio: audio?.summary)
     }
 }

@@ -48,7 +48,33 @@ public struct PipelineSettings: Sendable, Equatable {
     /// Whether the input is read in real time (`input.live`; cameras are live whatever it says).
     public var isLive: Bool { self["input.live"]?.boolean ?? false }
 
-    /// The painting settings. A mix was checked when it was read, so this cannot fail.
+    /// Whether `stylize.style` or `stylize.mix` names a style instead of giving its index.
+    public var namesStyles: Bool {
+        if given["stylize.style"]?.value.text != nil { return true }
+        guard let mix = given["stylize.mix"]?.value.text else { return false }
+        return mix.split(separator: ",").contains { item in Int(item.split(separator: ":").first?.trimmingCharacters(in: .whitespaces) ?? "") == nil }
+    }
+
+    /// These settings with the styles named in `stylize.style` and `stylize.mix` replaced by their
+    /// indices, through `index` (`StyleCatalog.index(of:)`), which also refuses unknown names and
+    /// out-of-range indices. Names can be resolved only once the model and the user's styles are
+    /// known, so reading a preset checks their spelling and this, at the start of a job, the rest.
+    public func resolvingStyleNames(_ index: (String) throws(OptionError) -> Int) throws(OptionError) -> PipelineSettings {
+        var resolved = self
+        if let setting = given["stylize.style"] {
+            let key = setting.value.text ?? setting.value.description
+            resolved.given["stylize.style"] = PresetSetting(.integer(try index(key)), from: setting.origin)
+        }
+        if let setting = given["stylize.mix"], let text = setting.value.text {
+            guard case .mix(let parts) = try StyleSelection.parseMix(text, resolve: index) else { return resolved }
+            let written = parts.map { "\($0.index):\($0.weight)" }.joined(separator: ",")
+            resolved.given["stylize.mix"] = PresetSetting(.text(written), from: setting.origin)
+        }
+        return resolved
+    }
+
+    /// The painting settings. A mix was checked when it was read, so this cannot fail; styles
+    /// given by name must have been resolved first (`resolvingStyleNames`).
     public var styleSettings: StyleSettings {
         let defaults = StyleSettings()
         var selection = defaults.style

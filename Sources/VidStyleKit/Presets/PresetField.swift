@@ -21,8 +21,11 @@ public struct PresetField: Sendable, Equatable, CustomStringConvertible {
         case text
         /// WIDTHxHEIGHT, each 1-16384.
         case size
-        /// A style blend, INDEX:WEIGHT pairs as `--mix` takes them.
+        /// A style blend, STYLE:WEIGHT pairs as `--mix` takes them (a style is an index or a name).
         case mix
+        /// One style: its index, or its name (resolved against the model and the user's styles
+        /// when the job starts, `PipelineSettings.resolvingStyleNames`).
+        case style
         /// A camera pixel format name (`FourCC(userName:)`).
         case pixelFormatName
     }
@@ -78,11 +81,11 @@ public struct PresetField: Sendable, Equatable, CustomStringConvertible {
         PresetField("stylize", "model", .text, "--model",
                     "Model file (.safetensors); a relative path is taken from the preset file's folder.",
                     default: nil, "the shipped model", example: "models/my-styles.safetensors"),
-        PresetField("stylize", "style", .integer(0...4096), "--style",
-                    "One style index (see `vidstyle styles`); not together with mix.",
+        PresetField("stylize", "style", .style, "--style",
+                    "One style, by index or name (see `vidstyle styles`; your own styles too); not together with mix.",
                     default: .integer(0), "0", example: "3"),
         PresetField("stylize", "mix", .mix, "--mix",
-                    "A blend of styles, INDEX:WEIGHT pairs, weights normalized; not together with style.",
+                    "A blend of styles, STYLE:WEIGHT pairs (a style by index or name), weights normalized; not together with style.",
                     default: nil, "none", example: "\"3:0.7,5:0.3\""),
         PresetField("stylize", "strength", .number(minimum: 0, maximum: 1, exclusiveMinimum: false), "--strength",
                     "How much of the style: 0 gives the input back, 1 the full style.",
@@ -159,7 +162,8 @@ public struct PresetField: Sendable, Equatable, CustomStringConvertible {
         case .choice(let words): return "one of " + words.joined(separator: ", ")
         case .text: return "text that is not empty"
         case .size: return "WIDTHxHEIGHT, e.g. 640x480"
-        case .mix: return "INDEX:WEIGHT pairs such as 3:0.7,5:0.3"
+        case .mix: return "STYLE:WEIGHT pairs such as 3:0.7,5:0.3 or starry-night:0.5,3:0.5"
+        case .style: return "a style index (0 to 4096) or name (see `vidstyle styles`)"
         case .pixelFormatName: return "a camera pixel format such as mjpeg or yuyv (see `vidstyle devices`)"
         }
     }
@@ -200,12 +204,23 @@ public struct PresetField: Sendable, Equatable, CustomStringConvertible {
             return .success(.text("\(w)x\(h)"))
         case .mix:
             do {
-                _ = try StyleSelection.parseMix(trimmed)
+                _ = try StyleSelection.parseMix(trimmed) { key throws(OptionError) in
+                    if let index = Int(key), index >= 0 { return index }
+                    guard StyleName.isPlausible(key) else { throw OptionError("bad style \(key)") }
+                    return 0
+                }
             } catch {
                 let reason = error.description.contains("negative") ? "has a negative weight"
-                    : error.description.contains("no positive") ? "has no positive weight" : "is not a list of INDEX:WEIGHT pairs"
+                    : error.description.contains("no positive") ? "has no positive weight" : "is not a list of STYLE:WEIGHT pairs"
                 return .failure(.wrongType(reason))
             }
+            return .success(.text(trimmed))
+        case .style:
+            if !quoted, let value = Int(trimmed) {
+                guard (0...4096).contains(value) else { return .failure(.outOfRange) }
+                return .success(.integer(value))
+            }
+            guard StyleName.isPlausible(trimmed) else { return .failure(.wrongType("is neither a style index nor a style name")) }
             return .success(.text(trimmed))
         case .pixelFormatName:
             guard let code = FourCC(userName: trimmed) else { return .failure(.wrongType("is not a pixel format")) }

@@ -58,7 +58,9 @@ public enum PresetSchema {
         case .size:
             schema = ["type": "string", "pattern": "^[0-9]+[xX][0-9]+$"]
         case .mix:
-            schema = ["type": "string", "pattern": "^ *[0-9]+ *: *[0-9.eE+-]+ *(, *[0-9]+ *: *[0-9.eE+-]+ *)*$"]
+            schema = ["type": "string", "pattern": "^ *[^ ,:]+ *: *[0-9.eE+-]+ *(, *[^ ,:]+ *: *[0-9.eE+-]+ *)*$"]
+        case .style:
+            schema = ["type": ["integer", "string"], "minimum": 0, "maximum": 4096, "minLength": 1]
         case .pixelFormatName:
             schema = ["type": "string", "minLength": 1]
         }
