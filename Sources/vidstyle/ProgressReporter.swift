@@ -45,12 +45,14 @@ final class ProgressReporter: Sendable {
         FileHandle.standardError.write(Data((line + "   ").utf8))
     }
 
-    /// The live line: recording time, output fps and frames dropped so far.
-    func reportLive(written: Int, dropped: Int) {
+    /// The live line: recording time, output fps and frames dropped so far, and with live keys
+    /// what is painted now (`look`: style and strength).
+    func reportLive(written: Int, dropped: Int, look: String? = nil) {
         guard let elapsed = dueElapsed() else { return }
         let seconds = Int(elapsed)
-        let line = String(format: "\rrecording %d:%02d  %.1f fps  dropped %d", seconds / 60, seconds % 60,
+        var line = String(format: "\rrecording %d:%02d  %.1f fps  dropped %d", seconds / 60, seconds % 60,
                           elapsed > 0 ? Double(written) / elapsed : 0, dropped)
+        if let look { line = "\r\u{1B}[K" + line.dropFirst() + "  " + look }
         FileHandle.standardError.write(Data((line + "   ").utf8))
     }
 

@@ -19,7 +19,9 @@ struct StylizeCommand: AsyncParsableCommand {
             the frames done so far (exit status 130); a reader of - that goes away ends the job \
             quietly with exit status 141. IN and OUT may be folders: every \
             video and picture under IN is painted to the same path under OUT, outputs already \
-            there are skipped (so running it again resumes), and Ctrl-C drops the file being painted.
+            there are skipped (so running it again resumes), and Ctrl-C drops the file being painted. \
+            While recording live on a terminal, keys change the painting: 0-9 style, m mix, +/- \
+            strength, c colour, s smoothing, q or Esc stop; --audio-input records sound beside it.
             """)
 
     @Argument(help: ArgumentHelp(
@@ -73,6 +75,8 @@ struct StylizeCommand: AsyncParsableCommand {
     var inputFormat: String?
     @Option(help: ArgumentHelp("Live: stop after this many seconds of capture and finish the file (default: until Ctrl-C).", valueName: "seconds"))
     var duration: Double?
+    @Option(help: ArgumentHelp("Live: record sound from this FFmpeg input beside the picture, on the same clock: FORMAT:SPEC such as pulse:default, alsa:hw:0 or lavfi:sine=f=440 (encoded to AAC, Opus for webm).", valueName: "spec"))
+    var audioInput: String?
     @Option(help: ArgumentHelp("Also feed the painted frames live to this virtual camera (a v4l2loopback node such as /dev/video10; `vidstyle devices` lists them) while OUT records. OUT may itself be one, to feed it without recording.", valueName: "device"))
     var toCamera: String?
 
@@ -119,6 +123,22 @@ struct StylizeCommand: AsyncParsableCommand {
         if part != nil && resolved.live { throw OptionError("--part needs a file input; a live source cannot be split") }
         if part != nil && VideoWriter.isStandardOutput(output) {
             throw OptionError("--part writes a part file for vidstyle join; give PARTFILE a file name, not -")
+        }
+        if let audioInput {
+            if isCameraOutput {
+                throw OptionError("--audio-input records into a file; OUT \(output) is a virtual camera, which takes no sound "
+                                  + "(to record a file with sound too: vidstyle IN out.mp4 --to-camera \(output) --audio-input \(audioInput))")
+            }
+            if !resolved.live {
+                throw OptionError("--audio-input \(audioInput) records sound beside a live recording; IN is a file "
+                                  + "(add --live to read it in real time)")
+            }
+            if !resolved.settings.encoding.keepAudio {
+                throw OptionError("--audio-input and --audio none both given; use one")
+            }
+            if !VideoWriter.storesVideo(path: resolved.output) {
+                throw OptionError("--audio-input needs a video OUT; \(resolved.output) holds pictures only")
+            }
         }
     }
 
@@ -290,17 +310,24 @@ struct StylizeCommand: AsyncParsableCommand {
     ///   - output: OUT as written (`encode.container`'s extension added where it had none).
     func runLive(model: StyleModel, settings: StyleSettings, precision: Precision, encoding: EncodingOptions, preset: PipelinePreset?,
                  pipeline: PipelineSettings, output: String, stop: StopSignal) async throws {
-        let job = LiveJob(input: mediaInput, outputPath: output, request: pipeline.captureRequest, duration: pipeline.duration,
+        var job = LiveJob(input: mediaInput, outputPath: output, request: pipeline.captureRequest, duration: pipeline.duration,
                           settings: settings, encoding: encoding, overwrite: overwrite,
                           queueDepth: pipeline.queueCapacity(live: true), inputPolicy: pipeline.queuePolicy(live: true),
                           virtualCamera: virtualCamera)
+        job.audioInput = audioInput
+        let keys = LiveKeys.start(model: model, settings: settings, input: mediaInput, stop: stop, quiet: quiet)
+        defer { keys?.finish() }
+        job.controls = keys?.controls
         let statistics = PipelineStatistics()
         let reporter = ProgressReporter(enabled: !quiet && isatty(STDERR_FILENO) == 1)
         let summary = try await job.run(model: model, interface: try CameraCatalog.systemInterface(), stop: stop,
                                         statistics: statistics, progress: { _ in
+            // Said once the recording runs, so an error before it stays a single line.
+            if !quiet { keys?.announceOnce() }
             let counts = statistics.snapshot
-            reporter.reportLive(written: counts.written, dropped: counts.dropped)
+            reporter.reportLive(written: counts.written, dropped: counts.dropped, look: keys?.controls.statusText)
         })
+        keys?.finish()
         reporter.finish()
         if !quiet {
             for notice in summary.notices { FileHandle.standardError.write(Data("vidstyle: \(notice)\n".utf8)) }
@@ -322,9 +349,16 @@ struct StylizeCommand: AsyncParsableCommand {
                 let line = Self.cameraSummary(camera, recording: job.recordsFile ? outputName(output) : nil)
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
+            LiveSummary.print(changes: summary.changes, audio: summary.audio)
         }
         switch summary.endReason {
         case .endOfInput:
+            return
+        case .stopRequested where keys?.stoppedByKey == true:
+            // q or Esc is the user's way to end a recording, not an interruption.
+            if !quiet {
+                FileHandle.standardError.write(Data("vidstyle: stopped; \(liveResultText(output, frames: summary.framesWritten))\n".utf8))
+            }
             return
         case .stopRequested:
             FileHandle.standardError.write(Data("vidstyle: interrupted; \(liveResultText(output, frames: summary.framesWritten))\n".utf8))

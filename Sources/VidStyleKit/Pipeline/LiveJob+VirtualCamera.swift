@@ -11,11 +11,19 @@ extension LiveJob {
     /// before the output file exists; it starts delivering (black until the first painting) only
     /// once everything is open.
     /// - Returns: the sink, the recording's notices, and the camera's statistics.
-    func makeSink(video: VideoStreamInfo, interface: V4L2Interface) throws
+    /// With `audio`, the recording gets its track and muxes it beside the frames
+    /// (`LiveRecordingSink`); a job that records no file cannot take sound.
+    func makeSink(video: VideoStreamInfo, interface: V4L2Interface, audio: AudioCapture? = nil,
+                  clock: RecordingClock = RecordingClock()) throws
         -> sending (sink: any MediaSink, notices: [String], camera: VirtualCameraStatistics?) {
+        let (tracks, options) = (audio.map { [$0.track] } ?? [], audio == nil ? encoding : Self.recordingAudio(encoding))
         guard let path = virtualCamera else {
-            let writer = try VideoWriter(path: outputPath, video: video, audio: nil, options: encoding)
-            return (writer, writer.notices, nil)
+            let writer = try VideoWriter(path: outputPath, video: video, tracks: tracks, options: options)
+            let notices = writer.notices
+            return (wire(writer: writer, audio: audio, clock: clock), notices, nil)
+        }
+        if audio != nil && !recordsFile {
+            throw OptionError("--audio-input records into a file; \(path) is a virtual camera, which takes no sound")
         }
         let rate = video.averageFrameRate?.doubleValue ?? 30
         let camera = try VirtualCameraSink(path: path, width: video.width, height: video.height, framesPerSecond: rate,
@@ -26,11 +34,13 @@ extension LiveJob {
         }
         // The recording's encoder threads start at a lower priority than the stylizer's, so the
         // file costs the camera as little of the painted rate as it can.
-        let (file, options) = (outputPath, encoding)
+        let file = outputPath
         let writer = try BackgroundPriority.make(niceness: LiveJob.recordingNiceness) {
-            try VideoWriter(path: file, video: video, audio: nil, options: options)
+            try VideoWriter(path: file, video: video, tracks: tracks, options: options)
         }
+        let notices = writer.notices
         camera.start()
-        return (TeeSink(recording: writer, camera: camera), writer.notices, camera.statistics)
+        return (TeeSink(recording: wire(writer: writer, audio: audio, clock: clock), camera: camera), notices,
+                camera.statistics)
     }
 }

@@ -23,6 +23,11 @@ public struct LiveJob: Sendable {
     /// `.dropOldest` (the newest frame wins, latency stays low) or `.block` (every frame the
     /// pipeline gets is stylized; a camera then drops in its own queue).
     public var inputPolicy: FramePipeline.InputPolicy
+    /// `--audio-input`: an FFmpeg audio input recorded beside the picture on the same clock
+    /// (`AudioCapture`); nil records no sound.
+    public var audioInput: String?
+    /// Live keys' cell (`LiveControls`): when set, the stylizer reads it before every frame.
+    public var controls: LiveControls?
     /// A virtual camera (V4L2 output device) fed the painted frames at the source's pace, nil
     /// for none; when it is `outputPath` itself nothing else is recorded (`recordsFile`).
     public var virtualCamera: String?
@@ -57,6 +62,10 @@ public struct LiveJob: Sendable {
         public var sourceDescription: String
         /// What the virtual camera got, when there was one.
         public var camera: VirtualCameraStatistics.Snapshot?
+        /// What the keys changed, when they were on.
+        public var changes: [LiveChange] = []
+        /// How the `--audio-input` recording went; nil without one.
+        public var audio: AudioCapture.Summary?
         public var outputFramesPerSecond: Double { seconds > 0 ? Double(framesWritten) / seconds : 0 }
     }
 
@@ -100,21 +109,26 @@ public struct LiveJob: Sendable {
         // Set-up that fails while a stop is pending reports the stop (see `StylizeJob.run`).
         let source: any MediaSource, video: VideoStreamInfo, description: String, sourceNotices: [String]
         let stylizer: FrameStylizer, sink: any MediaSink, outputNotices: [String], camera: VirtualCameraStatistics?
+        let audio: AudioCapture?
+        let clock = RecordingClock()
         do {
             if recordsFile { try StylizeJob.checkOutput(outputPath, overwrite: overwrite) }
             (source, video, description, sourceNotices) = try openSource(interface: interface, stop: stop)
             stylizer = try FrameStylizer(model: model, width: video.width, height: video.height, settings: settings)
-            (sink, outputNotices, camera) = try makeSink(video: video, interface: interface)
+            audio = try audioInput.map { try AudioCapture(spec: $0, clock: clock) }
+            (sink, outputNotices, camera) = try makeSink(video: video, interface: interface, audio: audio, clock: clock)
         } catch where stop.isRequested {
             throw InterruptedError()
         }
-        let notices = sourceNotices + outputNotices + (stylizer.smoothingNotice.map { [$0] } ?? [])
+        let notices = audioNotices(sourceNotices + outputNotices, audio: audio) + (stylizer.smoothingNotice.map { [$0] } ?? [])
+        let liveSource = wire(source: source, video: video, audio: audio, clock: clock)
+        let processor = wire(stylizer: stylizer, video: video)
         let pool = VideoFramePool(width: video.width, height: video.height)
         let started = Date()
         let outcome: FramePipeline.Outcome
         do {
             outcome = try await FramePipeline(queueDepth: queueDepth, inputPolicy: inputPolicy)
-                .run(source: source, processor: stylizer, sink: sink, pool: pool, stop: stop,
+                .run(source: liveSource, processor: processor, sink: sink, pool: pool, stop: stop,
                      statistics: statistics, progress: progress)
         } catch is FramePipeline.StoppedBeforeFirstFrameError {
             throw InterruptedError()
@@ -132,6 +146,7 @@ public struct LiveJob: Sendable {
                        latencyMedianMilliseconds: statistics.latencyPercentile(0.5),
                        latency95Milliseconds: statistics.latencyPercentile(0.95),
                        seconds: Date().timeIntervalSince(started), endReason: outcome.endReason,
-                       notices: notices, video: video, sourceDescription: description, camera: camera?.snapshot)
+                       notices: notices, video: video, sourceDescription: description, camera: camera?.snapshot,
+                       changes: controls?.changes ?? [], audio: audio?.summary)
     }
 }

@@ -22,7 +22,11 @@ public final class FrameStylizer {
     public var stepImplementations: [String] { network.stepImplementations }
 
     private let network: StyleNetwork
-    private let smoother: TemporalSmoother
+    private var smoother: TemporalSmoother
+    /// The smoother not in use while live keys turned smoothing off or on (kept, so toggling
+    /// back allocates nothing).
+    private var spareSmoother: TemporalSmoother?
+    private let styleCount: Int
 
     /// - Throws: `OptionError` for a style the model lacks or int8 asked of a model without
     ///   calibration, the engine's error, or
@@ -40,6 +44,7 @@ public final class FrameStylizer {
         paddedWidth = (width + 2 * margin + multiple - 1) / multiple * multiple
         paddedHeight = (height + 2 * margin + multiple - 1) / multiple * multiple
         self.settings = settings
+        styleCount = model.styles.count
         network = try StyleNetwork(model: model, width: paddedWidth, height: paddedHeight,
                                    precision: try settings.precision.resolved(for: model), acceptingBytes: true,
                                    kernels: kernels)
@@ -73,6 +78,27 @@ public final class FrameStylizer {
     /// Why smoothing is not applied at this frame size, for the job's summary (said once, not
     /// per frame); nil when it runs or is off.
     public var smoothingNotice: String? { smoother.notice }
+
+    /// Paints with `paint` from the next frame on (live keys, `ControlledStylizer`). The previous
+    /// painted frame is forgotten, so the change shows fully in the next frame instead of being
+    /// blended in over several. Not for every frame: a new style re-mixes the network's norms.
+    public func repaint(with paint: PaintSettings) throws {
+        try paint.style.validate(styleCount: styleCount)
+        if paint.style != settings.style {
+            try network.setStyleWeights(paint.style.weights(styleCount: styleCount))
+            settings.style = paint.style
+        }
+        settings.strength = max(0, min(1, paint.strength))
+        settings.preserveColor = paint.preserveColor
+        if paint.smoothing != smoother.isEnabled {
+            let amount: Float = paint.smoothing ? (settings.smoothing > 0 ? settings.smoothing : StyleSettings().smoothing) : 0
+            let next = try spareSmoother.flatMap { $0.amount == amount ? $0 : nil }
+                ?? TemporalSmoother(width: width, height: height, amount: amount)
+            spareSmoother = smoother
+            smoother = next
+        }
+        smoother.reset()
+    }
 
     /// Forgets the previous frame, so a new clip or a cut does not blend into the old one.
     public func resetSmoothing() {
