@@ -17,7 +17,7 @@ struct StylesAddCommand: ParsableCommand {
     @Argument(help: "The painting: any picture FFmpeg reads, at least 64 px on each side (optional with --resume).")
     var painting: String?
     @Option(help: "The new style's name (letters, digits, - and _; not a shipped style's name).") var name: String
-    @Option(help: "Learning time in minutes (default \(StyleLearningRunner.defaultMinutes), the time the quality targets need).")
+    @Option(help: "Learning time in minutes (default \(StyleLearningRunner.defaultMinutes); docs/model.md says what it reaches).")
     var minutes: Double?
     @Flag(help: "Continue the unfinished learning of NAME (running the same command again does too).") var resume = false
     @Flag(help: "Learn NAME again even though it exists.") var overwrite = false
