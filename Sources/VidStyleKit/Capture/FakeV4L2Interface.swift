@@ -192,24 +192,13 @@ public final class FakeV4L2Interface: V4L2Interface, @unchecked Sendable {
         let camera = device.camera
         switch request {
         case vs_vidioc_querycap:
-            let caps = argument.assumingMemoryBound(to: v4l2_capability.self)
-            caps.pointee = v4l2_capability()
-            Self.copy("vidstyle-fake", into: &caps.pointee.driver)
-            Self.copy(camera.name, into: &caps.pointee.card)
-            Self.copy("fake:" + camera.path, into: &caps.pointee.bus_info)
-            let abilities = (camera.canCapture ? V4L2Constant.capVideoCapture : 0) | V4L2Constant.capStreaming
-            caps.pointee.capabilities = abilities | V4L2Constant.capDeviceCaps
-            caps.pointee.device_caps = abilities
+            V4L2DeviceInfo(name: camera.name, driver: "vidstyle-fake", bus: "fake:" + camera.path,
+                           abilities: (camera.canCapture ? V4L2Constant.capVideoCapture : 0) | V4L2Constant.capStreaming)
+                .fill(argument.assumingMemoryBound(to: v4l2_capability.self))
             return 0
         case vs_vidioc_enum_fmt:
-            let desc = argument.assumingMemoryBound(to: v4l2_fmtdesc.self)
-            let index = Int(desc.pointee.index)
-            guard desc.pointee.type == V4L2Constant.bufTypeVideoCapture, index < camera.formats.count,
-                  let code = FourCC(camera.formats[index].fourcc) else { return -EINVAL }
-            desc.pointee.pixelformat = code.rawValue
-            desc.pointee.flags = code == .mjpeg || code == .jpeg ? V4L2Constant.fmtFlagCompressed : 0
-            Self.copy(code.userName.uppercased(), into: &desc.pointee.description)
-            return 0
+            return V4L2DeviceInfo.describeFormat(argument.assumingMemoryBound(to: v4l2_fmtdesc.self), of: camera.formats,
+                                                 bufferType: V4L2Constant.bufTypeVideoCapture)
         case vs_vidioc_enum_framesizes:
             let size = argument.assumingMemoryBound(to: v4l2_frmsizeenum.self)
             guard let format = camera.formats.first(where: { FourCC($0.fourcc)?.rawValue == size.pointee.pixel_format }),

@@ -43,24 +43,13 @@ final class FakeOutputStream: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         switch request {
         case vs_vidioc_querycap:
-            let caps = argument.assumingMemoryBound(to: v4l2_capability.self)
-            caps.pointee = v4l2_capability()
-            FakeV4L2Interface.copy("v4l2 loopback", into: &caps.pointee.driver)
-            FakeV4L2Interface.copy(device.name, into: &caps.pointee.card)
-            FakeV4L2Interface.copy("fake:" + device.path, into: &caps.pointee.bus_info)
-            let abilities = V4L2Constant.capVideoOutput | V4L2Constant.capReadWrite | V4L2Constant.capStreaming
-            caps.pointee.capabilities = abilities | V4L2Constant.capDeviceCaps
-            caps.pointee.device_caps = abilities
+            V4L2DeviceInfo(name: device.name, driver: "v4l2 loopback", bus: "fake:" + device.path,
+                           abilities: V4L2Constant.capVideoOutput | V4L2Constant.capReadWrite | V4L2Constant.capStreaming)
+                .fill(argument.assumingMemoryBound(to: v4l2_capability.self))
             return 0
         case vs_vidioc_enum_fmt:
-            let desc = argument.assumingMemoryBound(to: v4l2_fmtdesc.self)
-            let index = Int(desc.pointee.index)
-            guard desc.pointee.type == V4L2Constant.bufTypeVideoOutput, index < device.formats.count,
-                  let code = FourCC(device.formats[index].fourcc) else { return -EINVAL }
-            desc.pointee.pixelformat = code.rawValue
-            desc.pointee.flags = code == .mjpeg || code == .jpeg ? V4L2Constant.fmtFlagCompressed : 0
-            FakeV4L2Interface.copy(code.userName.uppercased(), into: &desc.pointee.description)
-            return 0
+            return V4L2DeviceInfo.describeFormat(argument.assumingMemoryBound(to: v4l2_fmtdesc.self), of: device.formats,
+                                                 bufferType: V4L2Constant.bufTypeVideoOutput)
         case vs_vidioc_enum_framesizes:
             let size = argument.assumingMemoryBound(to: v4l2_frmsizeenum.self)
             guard let entry = device.formats.first(where: { FourCC($0.fourcc)?.rawValue == size.pointee.pixel_format }) else {

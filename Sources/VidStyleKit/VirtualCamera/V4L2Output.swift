@@ -34,27 +34,24 @@ public final class V4L2Output {
     public init(path: String, interface io: V4L2Interface) throws(VirtualCameraError) {
         let fd = io.open(path, flags: O_RDWR)
         guard fd >= 0 else { throw VirtualCameraError.opening(path, errno: -fd) }
-        var caps = v4l2_capability()
-        guard io.ioctl(fd, vs_vidioc_querycap, &caps) == 0 else {
+        guard let info = V4L2DeviceInfo.query(fd, io: io) else {
             io.close(fd)
             throw .notVideoDevice(path: path)
         }
-        let card = V4L2Camera.string(&caps.card)
-        let abilities = caps.capabilities & V4L2Constant.capDeviceCaps != 0 ? caps.device_caps : caps.capabilities
-        guard abilities & V4L2Constant.capVideoOutput != 0 else {
+        guard info.abilities & V4L2Constant.capVideoOutput != 0 else {
             io.close(fd)
-            throw .notOutputDevice(path: path, name: card)
+            throw .notOutputDevice(path: path, name: info.name)
         }
-        guard abilities & V4L2Constant.capReadWrite != 0 else {
+        guard info.abilities & V4L2Constant.capReadWrite != 0 else {
             io.close(fd)
-            throw .cannotWrite(path: path, name: card)
+            throw .cannotWrite(path: path, name: info.name)
         }
         self.io = io
         self.fd = fd
         self.path = path
-        self.name = card
-        self.driver = V4L2Camera.string(&caps.driver)
-        self.bus = V4L2Camera.string(&caps.bus_info)
+        self.name = info.name
+        self.driver = info.driver
+        self.bus = info.bus
     }
 
     deinit {
