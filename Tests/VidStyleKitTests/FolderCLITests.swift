@@ -113,25 +113,12 @@ import Testing
         let dir = try TestMedia.temporaryFolder()
         let names = (1...20).map { String(format: "set%d/clip%02d.mp4", $0 % 3, $0) }
         try clips(names, in: "\(dir)/in")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.binary)
-        process.arguments = ["\(dir)/in", "\(dir)/out", "--model", model]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        var text = ""
         // Read until three files are done, then press "Ctrl-C".
-        while text.components(separatedBy: "vidstyle: done ").count - 1 < 3 {
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
+        let stopped = try TestMedia.runAndInterrupt(CLITests.binary, ["\(dir)/in", "\(dir)/out", "--model", model]) { text in
+            text.components(separatedBy: "vidstyle: done ").count - 1 >= 3
         }
-        kill(process.processIdentifier, SIGINT)
-        text += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130, "\(text)")
+        let text = stopped.stderr
+        #expect(stopped.status == 130, "\(text)")
         let doneFirst = text.components(separatedBy: "vidstyle: done ").count - 1
         #expect(doneFirst >= 3 && doneFirst < 20, "\(text)")
         let kept = files(under: "\(dir)/out")

@@ -137,27 +137,12 @@ import Testing
 
     @Test func ctrlCSavesAndTheSameCommandContinues() throws {
         let setup = try setUp()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.binary)
-        process.arguments = ["styles", "add", setup.painting, "--name", "mine", "--minutes", "2", "--model", setup.model]
-        process.environment = setup.environment
-        process.currentDirectoryURL = URL(fileURLWithPath: setup.dir)
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
         // Stop once the learning has started (its first line is out), as Ctrl-C would.
-        var text = ""
-        let deadline = Date().addingTimeInterval(120)
-        while !text.contains("learning \"mine\" from"), Date() < deadline {
-            let chunk = err.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        kill(process.processIdentifier, SIGINT)
-        text += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 130, "\(text)")
+        let stopped = try TestMedia.runAndInterrupt(
+            CLITests.binary, ["styles", "add", setup.painting, "--name", "mine", "--minutes", "2", "--model", setup.model],
+            environment: setup.environment, in: setup.dir) { $0.contains("learning \"mine\" from") }
+        let text = stopped.stderr
+        #expect(stopped.status == 130, "\(text)")
         #expect(text.contains("is saved at step"), "\(text)")
         #expect(FileManager.default.fileExists(atPath: "\(setup.dir)/data/vidstyle/styles/.learning/mine/state.pt"))
 

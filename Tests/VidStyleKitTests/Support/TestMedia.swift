@@ -126,6 +126,33 @@ enum TestMedia {
                              stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Starts a program, reads its stderr until `ready` holds for what it printed so far (or it
+    /// ends), then sends it SIGINT, as Ctrl-C would, and waits for it: for checking what a stop
+    /// at a known point leaves behind. stdout is discarded.
+    static func runAndInterrupt(_ program: String, _ arguments: [String], environment: [String: String]? = nil,
+                                in folder: String? = nil, when ready: (String) -> Bool) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        if let folder { process.currentDirectoryURL = URL(fileURLWithPath: folder) }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        while !ready(text) {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(process.processIdentifier, SIGINT)
+        text += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return CommandResult(command: [program] + arguments, status: process.terminationStatus, stdout: "", stderr: text)
+    }
+
     /// The path of `name` on PATH (`/usr/bin/NAME` when it is not found).
     static func which(_ name: String) -> String {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
