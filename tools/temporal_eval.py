@@ -28,6 +28,11 @@ Per clip and setting:
 Writes results.json and table.md into --out, and for the pan and --strip-clip a strip of six
 consecutive frames, --smoothing 0 above the default, cropped where the input moves most and
 enlarged 2x (pan-strip.png, <clip>-strip.png).
+
+`--runs` compares other settings, e.g. two models with the network alone (issue 28):
+  --runs old=Sources/VidStyleKit/Resources/vidstyle-default.safetensors@0,new=NEW.safetensors@0
+Each run is LABEL=MODEL@SMOOTHING; the table gives every figure with its ratio to the first run,
+and the strips show the first two runs.
 """
 from __future__ import annotations
 
@@ -179,6 +184,43 @@ def strip(inputs: list[np.ndarray], inputs_motion: list[np.ndarray], off: list[n
     Image.fromarray(sheet).save(path)
 
 
+def parse_runs(spec: str) -> list[tuple[str, str, str | None]]:
+    """LABEL=MODEL@SMOOTHING items; SMOOTHING 'default' leaves the CLI's default."""
+    runs = []
+    for item in filter(None, spec.split(",")):
+        label, _, rest = item.partition("=")
+        model, _, smoothing = rest.rpartition("@")
+        if not label or not model or not smoothing:
+            raise SystemExit(f"temporal_eval: --runs item {item!r} is not LABEL=MODEL@SMOOTHING")
+        runs.append((label, model, None if smoothing == "default" else smoothing))
+    if len({label for label, _, _ in runs}) != len(runs):
+        raise SystemExit("temporal_eval: --runs labels must differ")
+    return runs
+
+
+def results_table(results: list[dict], labels: list[str]) -> list[str]:
+    """One row per clip; each figure of the later runs with its ratio to the first run's."""
+    first = labels[0]
+    lines = ["| clip | size | " + " | ".join(f"{what} ({' → '.join(labels)})" for what in
+                                            ("warping error", "sharpness", "1/4-scale sharpness", "style ratio", "ms/frame"))
+             + " |", "|---|---|" + "---|" * 5]
+
+    def cell(r: dict, key: str, fmt: str, ratio: bool) -> str:
+        if key not in r[first]:
+            return "–"
+        parts = [format(r[first][key], fmt)]
+        for label in labels[1:]:
+            value = format(r[label][key], fmt)
+            parts.append(f"{value} ({r[label][key] / r[first][key]:.2f})" if ratio else value)
+        return " → ".join(parts)
+
+    for r in results:
+        lines.append(f"| {r['clip']} | {r['size']} | {cell(r, 'warping_error', '.1f', True)} | "
+                     f"{cell(r, 'sharpness', '.2f', True)} | {cell(r, 'sharpness_quarter', '.2f', True)} | "
+                     f"{cell(r, 'style_ratio', '.3f', False)} | {cell(r, 'ms_per_frame', '.1f', False)} |")
+    return lines
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--vidstyle", default=".build/release/vidstyle")
@@ -192,7 +234,12 @@ def main() -> None:
     p.add_argument("--clips", default=",".join(REAL_CLIPS), help="real clips from DATA/videos, comma-separated")
     p.add_argument("--strip-clip", default="cockatoo.mp4")
     p.add_argument("--no-style-loss", action="store_true", help="skip the VGG style-loss ratio")
+    p.add_argument("--runs", help="compare other settings than off/on of --model: comma-separated "
+                                  "LABEL=MODEL@SMOOTHING (SMOOTHING 'default' for the CLI's own), e.g. "
+                                  "old=Sources/...safetensors@0,new=v2.safetensors@0,new-on=v2.safetensors@default; "
+                                  "every ratio is against the first run")
     args = p.parse_args()
+    runs = parse_runs(args.runs) if args.runs else [("off", args.model, "0"), ("on", args.model, args.smoothing)]
     os.makedirs(args.out, exist_ok=True)
     photo = os.path.join(args.data, "content", PAN_PHOTO)
     for need in (photo, args.vidstyle):
@@ -224,9 +271,9 @@ def main() -> None:
             reference = FlowReference(inputs)
             row = {"clip": name, "size": f"{inputs[0].shape[1]}x{inputs[0].shape[0]}", "frames": len(inputs)}
             outputs = {}
-            for label, smoothing in (("off", "0"), ("on", args.smoothing)):
+            for label, model, smoothing in runs:
                 dst = os.path.join(tmp, f"out-{label}.mkv")
-                seconds = stylize(args.vidstyle, args.model, src, dst, smoothing, args.style)
+                seconds = stylize(args.vidstyle, model, src, dst, smoothing, args.style)
                 out = read_frames(dst, len(inputs))
                 assert len(out) == len(inputs), f"{name}: {len(out)} output frames for {len(inputs)} inputs"
                 outputs[label] = out
@@ -242,21 +289,12 @@ def main() -> None:
                 row[label] = entry
             row["mask_fraction"] = float(np.mean([m.mean() for m in reference.masks]))
             results.append(row)
-            print(f"temporal_eval: {name} off {row['off']} on {row['on']}", flush=True)
-            if name == "pan" or name == args.strip_clip:
-                strip(inputs, reference.motion, outputs["off"], outputs["on"],
+            print(f"temporal_eval: {name} " + " ".join(f"{label} {row[label]}" for label, _, _ in runs), flush=True)
+            if (name == "pan" or name == args.strip_clip) and len(runs) > 1:
+                strip(inputs, reference.motion, outputs[runs[0][0]], outputs[runs[1][0]],
                       os.path.join(args.out, f"{os.path.splitext(name)[0]}-strip.png"), first=min(20, len(inputs) - 7))
 
-    lines = ["| clip | size | warping error off → on (ratio) | sharpness off → on (ratio) | 1/4-scale sharpness off → on (ratio) "
-             "| style ratio off → on | ms/frame off → on |", "|---|---|---|---|---|---|---|"]
-    for r in results:
-        off, on = r["off"], r["on"]
-        style = (f"{off['style_ratio']:.3f} → {on['style_ratio']:.3f}" if "style_ratio" in off else "–")
-        lines.append(f"| {r['clip']} | {r['size']} | {off['warping_error']:.1f} → {on['warping_error']:.1f} "
-                     f"({on['warping_error'] / off['warping_error']:.2f}) | {off['sharpness']:.2f} → {on['sharpness']:.2f} "
-                     f"({on['sharpness'] / off['sharpness']:.2f}) | {off['sharpness_quarter']:.2f} → "
-                     f"{on['sharpness_quarter']:.2f} ({on['sharpness_quarter'] / off['sharpness_quarter']:.2f}) | {style} "
-                     f"| {off['ms_per_frame']:.1f} → {on['ms_per_frame']:.1f} |")
+    lines = results_table(results, [label for label, _, _ in runs])
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     with open(os.path.join(args.out, "table.md"), "w") as f:

@@ -32,6 +32,7 @@ from vidstyle_tools.architecture import StyleNet, slim_architecture  # noqa: E40
 from vidstyle_tools.export import export_model, read_styles_table  # noqa: E402
 from vidstyle_tools.vgg import VGG16Features, gram  # noqa: E402
 from vidstyle_tools.dataset import ContentSet, load_rgb01  # noqa: E402
+from vidstyle_tools.motion import random_motion, valid_mask, warp  # noqa: E402
 
 STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
 CONTENT_LAYER = "relu3_3"
@@ -79,6 +80,11 @@ def parse_args():
                         "standardized per image, must follow the input's (against the embossed look)")
     p.add_argument("--tv-weight", type=float, default=10.0)
     p.add_argument("--stability-weight", type=float, default=20.0)
+    p.add_argument("--stability-motion", choices=("shift", "warp"), default="shift",
+                   help="shift: alternate steps ask the same painting of a noised input and of one "
+                        "shifted 1-6 whole pixels; warp: every step moves the crop by a random sub-pixel "
+                        "shift, rotation, zoom and (half the time) smooth flow, adds sensor-like noise, "
+                        "and asks for the moved painting (tools/vidstyle_tools/motion.py)")
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: leave default)")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
@@ -301,6 +307,7 @@ def main():
                         "weights": {"content": args.content_weight, "style": args.style_weight,
                                     "layer_balance": args.layer_balance_weight, "layout": args.layout_weight,
                                     "tv": args.tv_weight, "stability": args.stability_weight,
+                                    "stability_motion": args.stability_motion,
                                     "per_style": {s["name"]: s["style_weight"] for s in styles}},
                         "tuned_styles": args.tune_styles or "",
                         "data": data_hashes}
@@ -359,7 +366,17 @@ def main():
         out = paint(x, sw)
         # Stability: a slightly noised input, or one shifted by a few pixels, must stylize
         # to the same picture (shifted alike), so frames of a video do not flicker.
-        if step % 2 == 0:
+        if args.stability_motion == "warp":
+            # The next frame of a video: the crop moved a little, with fresh sensor noise. Its
+            # painting must be this painting moved alike, wherever both see the same surface.
+            grid = random_motion(x.shape[0], x.shape[2], x.shape[3], random, device=device)
+            moved = warp(x, grid)
+            sigma = random.uniform(0.0, 0.03)
+            moved = (moved + torch.randn_like(moved) * sigma).clamp(0, 1)
+            out2 = paint(moved, sw)
+            mask = valid_mask(grid, 8)
+            stability = ((out2 - warp(out, grid)) ** 2 * mask).sum() / (mask.sum() * 3).clamp_min(1)
+        elif step % 2 == 0:
             noisy = (x + torch.randn_like(x) * random.uniform(0.01, 0.04)).clamp(0, 1)
             out2 = paint(noisy, sw)
             stability = F.mse_loss(out2, out)
