@@ -51,11 +51,13 @@ demo: release
 	@echo "demo: wrote out/city-styled.mp4"
 
 ## test: build and run every test (no ../shared needed; the style-learning tests need the Python
-## of `learning-python`, set up once from PyPI), then the no-reference-kernel suite again with
+## of `learning-python`, set up once from PyPI), the training tools' own checks (tools/tests),
+## then the no-reference-kernel suite again with
 ## oneDNN and our kernels capped at AVX2, so an AVX-512 machine checks the AVX2 dispatch too
 test: deps learning-python
 	$(SWIFT) build --build-tests
 	VIDSTYLE_TEST_PYTHON=$(LEARNING_PYTHON) $(SWIFT) test --skip-build
+	$(LEARNING_PYTHON) -m unittest discover -s tools/tests
 	ONEDNN_MAX_CPU_ISA=AVX2 $(SWIFT) test --skip-build --filter NoReferenceKernelTests
 
 ## test-slurm: the job file of `vidstyle plan --emit slurm` on a real one-machine Slurm
