@@ -79,6 +79,10 @@ def parse_args():
                    help="the training content figure the self-setting style weight steers under; on 256 px "
                         "crops the training figure runs about 1.35x the evaluation's (docs/model.md), so 1.8 "
                         "aims at about 1.33 against the limit of 1.5")
+    p.add_argument("--strength", type=float, default=1.0,
+                   help="how far the style may pull away from the photo: the content limit and the style "
+                        "weight's ceiling are multiplied by it (black-and-white graphics look like their "
+                        "painting from about 1.7; docs/model.md)")
     p.add_argument("--ema-decay", type=float, default=0.9,
                    help="the style written is an exponential moving average of the learned γ, β with this "
                         "decay per step: one crop a step makes single steps noisy")
@@ -132,6 +136,18 @@ def sample_crops(images: list[torch.Tensor], count: int, size: int, rng: random.
                               align_corners=False, antialias=c > size)[0]
         out[i] = patch.flip(2) if rng.random() < 0.5 else patch
     return out
+
+
+def steered_style_weight(weight: float, content: float, content_limit: float, strength: float = 1.0) -> float:
+    """The self-setting style weight's next value: 2% more while the running content figure is
+    under 85% of its limit, 3% less while it is over, between 0.5 and 4. `strength` widens the
+    limit and the ceiling alike, so a stronger style may leave more of the photo behind."""
+    limit = content_limit * strength
+    if content > limit:
+        return max(0.5, weight * 0.97)
+    if content < 0.85 * limit:
+        return min(4.0 * strength, weight * 1.02)
+    return weight
 
 
 def luminance_layout(rgb: torch.Tensor, cell: int = 8) -> torch.Tensor:
@@ -250,6 +266,7 @@ def write_style_file(args, learner: Learner, state: dict, init_record: dict, pat
                      "crop": args.crop, "batch": args.batch, "crops": args.crops, "lr": args.lr,
                      "margin": args.margin, "loss_scale": args.loss_scale,
                      "style_weight": round(state["style_weight"], 4), "content_limit": args.content_limit,
+                     "strength": args.strength,
                      "ema_decay": args.ema_decay,
                      "start": init_record,
                      "last": state.get("last", {})},
@@ -367,10 +384,7 @@ def main():
         if not args.style_weight and state["step"] >= 10:
             # The style weight steers the content figure to just under its limit: more style while
             # the content is well kept, less when it drifts out.
-            if ema_content > args.content_limit:
-                state["style_weight"] = max(0.5, sweight * 0.97)
-            elif ema_content < 0.85 * args.content_limit:
-                state["style_weight"] = min(4.0, sweight * 1.02)
+            state["style_weight"] = steered_style_weight(sweight, ema_content, args.content_limit, args.strength)
         state["step"] += 1
         state["elapsed"] += time.time() - t0
         state["last"] = {"style_ratio": round(ema_ratio, 4), "content": round(ema_content, 4)}

@@ -32,6 +32,11 @@ public struct UserStyle: Sendable {
     public let baseDigest: String
     /// The `learning` object of the record, as raw JSON text: steps, time, settings, the start.
     public let learningInfo: String
+    /// The strength it was learned with (`styles add --strength`; 1 for a style from before the option).
+    public var strength: Double {
+        let object = (try? JSONSerialization.jsonObject(with: Data(learningInfo.utf8))) as? [String: Any]
+        return (object?["strength"] as? NSNumber)?.doubleValue ?? 1
+    }
     /// Per norm layer name, the style's row.
     public let rows: [String: NormRow]
     /// The painting as learned from, JPEG, at most 512 px on its long side.
