@@ -79,7 +79,7 @@ def parse_args():
                    help="the training content figure the self-setting style weight steers under; on 256 px "
                         "crops the training figure runs about 1.35x the evaluation's (docs/model.md), so 1.8 "
                         "aims at about 1.33 against the limit of 1.5")
-    p.add_argument("--strength", type=float, default=1.0,
+    p.add_argument("--boldness", type=float, default=1.0,
                    help="how far the style may pull away from the photo: the content limit and the style "
                         "weight's ceiling are multiplied by it (black-and-white graphics look like their "
                         "painting from about 1.7; docs/model.md)")
@@ -138,15 +138,15 @@ def sample_crops(images: list[torch.Tensor], count: int, size: int, rng: random.
     return out
 
 
-def steered_style_weight(weight: float, content: float, content_limit: float, strength: float = 1.0) -> float:
+def steered_style_weight(weight: float, content: float, content_limit: float, boldness: float = 1.0) -> float:
     """The self-setting style weight's next value: 2% more while the running content figure is
-    under 85% of its limit, 3% less while it is over, between 0.5 and 4. `strength` widens the
+    under 85% of its limit, 3% less while it is over, between 0.5 and 4. `boldness` widens the
     limit and the ceiling alike, so a stronger style may leave more of the photo behind."""
-    limit = content_limit * strength
+    limit = content_limit * boldness
     if content > limit:
         return max(0.5, weight * 0.97)
     if content < 0.85 * limit:
-        return min(4.0 * strength, weight * 1.02)
+        return min(4.0 * boldness, weight * 1.02)
     return weight
 
 
@@ -266,7 +266,7 @@ def write_style_file(args, learner: Learner, state: dict, init_record: dict, pat
                      "crop": args.crop, "batch": args.batch, "crops": args.crops, "lr": args.lr,
                      "margin": args.margin, "loss_scale": args.loss_scale,
                      "style_weight": round(state["style_weight"], 4), "content_limit": args.content_limit,
-                     "strength": args.strength,
+                     "boldness": args.boldness,
                      "ema_decay": args.ema_decay,
                      "start": init_record,
                      "last": state.get("last", {})},
@@ -384,7 +384,7 @@ def main():
         if not args.style_weight and state["step"] >= 10:
             # The style weight steers the content figure to just under its limit: more style while
             # the content is well kept, less when it drifts out.
-            state["style_weight"] = steered_style_weight(sweight, ema_content, args.content_limit, args.strength)
+            state["style_weight"] = steered_style_weight(sweight, ema_content, args.content_limit, args.boldness)
         state["step"] += 1
         state["elapsed"] += time.time() - t0
         state["last"] = {"style_ratio": round(ema_ratio, 4), "content": round(ema_content, 4)}

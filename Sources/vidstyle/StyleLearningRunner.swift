@@ -35,11 +35,11 @@ struct StyleLearningRunner {
         var paintingFile: String
         var paintingBytes: Int
         var digest: String
-        /// The `--strength` it was started with (absent: 1), so a resume keeps it.
-        var strength: Double?
+        /// The `--boldness` it was started with (absent: 1), so a resume keeps it.
+        var boldness: Double?
     }
 
-    func learn(painting: String?, paintingFile: String? = nil, minutes: Double?, strength: Double?, resume: Bool, overwrite: Bool) throws {
+    func learn(painting: String?, paintingFile: String? = nil, minutes: Double?, boldness: Double?, resume: Bool, overwrite: Bool) throws {
         let files = FileManager.default
         let output = folder.file(for: name), work = folder.workFolder(for: name)
         if files.fileExists(atPath: output.path) && !overwrite {
@@ -79,9 +79,9 @@ struct StyleLearningRunner {
             try? files.removeItem(at: work.appendingPathComponent("state.pt"))
         }
         request.digest = digest
-        // A strength given now wins; a resume without one keeps the one the learning began with.
-        let strength = strength ?? (hasSavedState(work) ? previous?.strength : nil) ?? 1
-        request.strength = strength
+        // A boldness given now wins; a resume without one keeps the one the learning began with.
+        let boldness = boldness ?? (hasSavedState(work) ? previous?.boldness : nil) ?? 1
+        request.boldness = boldness
         try JSONEncoder().encode(request).write(to: requestURL)
         let resuming = files.fileExists(atPath: work.appendingPathComponent("state.pt").path)
 
@@ -106,7 +106,7 @@ struct StyleLearningRunner {
         defer { interrupts.cancel() }
         let extra = ProcessInfo.processInfo.environment["VIDSTYLE_LEARNER_ARGS"]?.split(separator: " ").map(String.init) ?? []
         let job = StyleLearningJob(name: name, painting: paintingURL, paintingFile: request.paintingFile, model: catalog.shipped,
-                                   modelURL: modelURL, minutes: minutes ?? Self.defaultMinutes, strength: strength, work: work, output: output,
+                                   modelURL: modelURL, minutes: minutes ?? Self.defaultMinutes, boldness: boldness, work: work, output: output,
                                    environment: environment, learner: learner, extraArguments: extra)
         let bar = LearningProgressBar(name: name, enabled: !quiet && isatty(STDERR_FILENO) == 1)
         if resuming { say("continuing the learning of \"\(name)\"") }
@@ -117,7 +117,7 @@ struct StyleLearningRunner {
                 let from = (event.startFrom ?? [:]).sorted { $0.value > $1.value }
                     .map { $0.value == 1 ? $0.key : "\($0.key) \(Int($0.value * 100))%" }.joined(separator: " + ")
                 bar.printLine("vidstyle: learning \"\(name)\" from \(request.paintingFile), starting from \(from), for "
-                              + Self.clock((minutes ?? Self.defaultMinutes) * 60) + (strength == 1 ? "" : ", strength \(strength)"))
+                              + Self.clock((minutes ?? Self.defaultMinutes) * 60) + (boldness == 1 ? "" : ", boldness \(boldness)"))
             case .resumed where !quiet:
                 bar.printLine("vidstyle: resumed at step \(event.step ?? 0) (\(Self.clock(event.seconds ?? 0)) learned)")
             case .progress:

@@ -19,9 +19,9 @@ struct StylesAddCommand: ParsableCommand {
     @Option(help: "The new style's name (letters, digits, - and _; not a shipped style's name).") var name: String
     @Option(help: "Learning time in minutes (default \(StyleLearningRunner.defaultMinutes); docs/model.md says what it reaches).")
     var minutes: Double?
-    @Option(help: ArgumentHelp("How far the style may pull away from the photo, \(StrengthRange.text) (default 1).",
+    @Option(help: ArgumentHelp("How far the style may pull away from the photo, \(BoldnessRange.text) (default 1).",
                                discussion: "Above 1 paints more of the painting and less of the photo: black-and-white graphics look like their painting from about 1.7."))
-    var strength: Double?
+    var boldness: Double?
     @Flag(help: "Continue the unfinished learning of NAME (running the same command again does too).") var resume = false
     @Flag(help: "Learn NAME again even though it exists.") var overwrite = false
     @Flag(name: .shortAndLong, help: "Print nothing but errors.") var quiet = false
@@ -34,8 +34,8 @@ struct StylesAddCommand: ParsableCommand {
         if let minutes, !(minutes > 0 && minutes <= 600) {
             throw OptionError("--minutes \(minutes) is out of range; give a time above 0 and up to 600 minutes")
         }
-        if let strength, !StrengthRange.contains(strength) {
-            throw OptionError("--strength \(strength) is out of range; give \(StrengthRange.text)")
+        if let boldness, !BoldnessRange.contains(boldness) {
+            throw OptionError("--boldness \(boldness) is out of range; give \(BoldnessRange.text)")
         }
         if painting == nil && !resume {
             throw OptionError("give the PAINTING to learn from (or --resume to continue an unfinished style)")
@@ -44,7 +44,7 @@ struct StylesAddCommand: ParsableCommand {
 
     func run() throws {
         let runner = try StyleLearningRunner(modelOption: modelOption, name: name, quiet: quiet)
-        try runner.learn(painting: painting, minutes: minutes, strength: strength, resume: resume, overwrite: overwrite)
+        try runner.learn(painting: painting, minutes: minutes, boldness: boldness, resume: resume, overwrite: overwrite)
     }
 }
 
@@ -56,14 +56,14 @@ struct StylesRelearnCommand: ParsableCommand {
 
     @Argument(help: "The style's name.") var name: String
     @Option(help: "Learning time in minutes (default \(StyleLearningRunner.defaultMinutes)).") var minutes: Double?
-    @Option(help: "How far the style may pull away from the photo, \(StrengthRange.text) (default: the strength it was learned with).")
-    var strength: Double?
+    @Option(help: "How far the style may pull away from the photo, \(BoldnessRange.text) (default: the boldness it was learned with).")
+    var boldness: Double?
     @Flag(name: .shortAndLong, help: "Print nothing but errors.") var quiet = false
     @OptionGroup var modelOption: ModelOption
 
     func validate() throws {
-        if let strength, !StrengthRange.contains(strength) {
-            throw OptionError("--strength \(strength) is out of range; give \(StrengthRange.text)")
+        if let boldness, !BoldnessRange.contains(boldness) {
+            throw OptionError("--boldness \(boldness) is out of range; give \(BoldnessRange.text)")
         }
     }
 
@@ -83,12 +83,12 @@ struct StylesRelearnCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(at: kept) }
         let runner = try StyleLearningRunner(modelOption: modelOption, name: name, quiet: quiet)
         try runner.learn(painting: kept.path, paintingFile: style.paintingFile, minutes: minutes,
-                         strength: strength ?? style.strength, resume: false, overwrite: true)
+                         boldness: boldness ?? style.boldness, resume: false, overwrite: true)
     }
 }
 
-/// The strengths `styles add` and `styles relearn` accept.
-enum StrengthRange {
+/// The boldness values `styles add` and `styles relearn` accept.
+enum BoldnessRange {
     static let lowest = 0.25, highest = 4.0
     static let text = "from 0.25 to 4"
     static func contains(_ value: Double) -> Bool { value >= lowest && value <= highest }

@@ -126,7 +126,7 @@ import VidStyleKit
             ([setup.painting, "--name", "a/b"], "path separator"),
             ([setup.painting, "--name", "fixture-1"], "shipped style's name"),
             ([setup.painting, "--name", "a", "--minutes", "0"], "--minutes 0.0 is out of range"),
-            ([setup.painting, "--name", "a", "--strength", "9"], "--strength 9.0 is out of range"),
+            ([setup.painting, "--name", "a", "--boldness", "9"], "--boldness 9.0 is out of range"),
             (["--name", "a", "--resume"], "no unfinished learning of \"a\""),
         ]
         for (args, words) in cases {
@@ -166,11 +166,11 @@ import VidStyleKit
 
     @Test func relearnUsesTheKeptPaintingAndAStyleForAnotherModelIsRefused() throws {
         let setup = try setUp()
-        let add = try vidstyle(setup, ["styles", "add", setup.painting, "--name", "mine", "--minutes", "0.02", "--strength", "1.5"])
+        let add = try vidstyle(setup, ["styles", "add", setup.painting, "--name", "mine", "--minutes", "0.02", "--boldness", "1.5"])
         #expect(add.status == 0, "\(add.stderr)")
-        #expect(add.stderr.contains("strength 1.5"))
+        #expect(add.stderr.contains("boldness 1.5"))
         let file = URL(fileURLWithPath: "\(setup.dir)/data/vidstyle/styles/mine.safetensors")
-        #expect(try UserStyle.read(contentsOf: file).strength == 1.5)
+        #expect(try UserStyle.read(contentsOf: file).boldness == 1.5)
         // The same style against another network: the fixture with one convolution weight changed.
         var (header, data) = Fixtures.split(try Data(contentsOf: URL(fileURLWithPath: setup.model)))
         let offsets = try #require((header["enc1.weight"] as? [String: Any])?["data_offsets"] as? [Int])
@@ -185,7 +185,7 @@ import VidStyleKit
         let relearn = try vidstyle(otherSetup, ["styles", "relearn", "mine", "--minutes", "0.02"])
         #expect(relearn.status == 0, "\(relearn.stderr)")
         #expect(relearn.stderr.contains("learning \"mine\" from painting.jpg"))
-        #expect(try UserStyle.read(contentsOf: file).strength == 1.5, "relearn keeps the strength the style was learned with")
+        #expect(try UserStyle.read(contentsOf: file).boldness == 1.5, "relearn keeps the boldness the style was learned with")
         #expect(try listed(otherSetup).count == 4)
         // ...and now it is the first model's turn to refuse it.
         expectOneLineError(try vidstyle(setup, ["in.png", "out.png", "--style", "mine"]), "relearn")

@@ -20,12 +20,12 @@ class SteeredStyleWeightTests(unittest.TestCase):
         self.assertEqual(steered_style_weight(4.0, 0.1, 1.8), 4.0)
         self.assertEqual(steered_style_weight(0.5, 9.0, 1.8), 0.5)
 
-    def test_strength_widens_the_limit_and_the_ceiling(self):
-        # A content figure past the plain limit still earns more style at strength 2.
-        self.assertAlmostEqual(steered_style_weight(1.0, 2.5, 1.8, strength=2.0), 1.02)
-        self.assertAlmostEqual(steered_style_weight(1.0, 2.5, 1.8, strength=1.0), 0.97)
-        self.assertAlmostEqual(steered_style_weight(4.0, 0.1, 1.8, strength=2.0), 4.08)
-        self.assertEqual(steered_style_weight(8.0, 0.1, 1.8, strength=2.0), 8.0)
+    def test_boldness_widens_the_limit_and_the_ceiling(self):
+        # A content figure past the plain limit still earns more style at boldness 2.
+        self.assertAlmostEqual(steered_style_weight(1.0, 2.5, 1.8, boldness=2.0), 1.02)
+        self.assertAlmostEqual(steered_style_weight(1.0, 2.5, 1.8, boldness=1.0), 0.97)
+        self.assertAlmostEqual(steered_style_weight(4.0, 0.1, 1.8, boldness=2.0), 4.08)
+        self.assertEqual(steered_style_weight(8.0, 0.1, 1.8, boldness=2.0), 8.0)
 
 
 if __name__ == "__main__":

@@ -32,10 +32,10 @@ public struct UserStyle: Sendable {
     public let baseDigest: String
     /// The `learning` object of the record, as raw JSON text: steps, time, settings, the start.
     public let learningInfo: String
-    /// The strength it was learned with (`styles add --strength`; 1 for a style from before the option).
-    public var strength: Double {
+    /// The boldness it was learned with (`styles add --boldness`; 1 for a style from before the option).
+    public var boldness: Double {
         let object = (try? JSONSerialization.jsonObject(with: Data(learningInfo.utf8))) as? [String: Any]
-        return (object?["strength"] as? NSNumber)?.doubleValue ?? 1
+        return (object?["boldness"] as? NSNumber)?.doubleValue ?? 1
     }
     /// Per norm layer name, the style's row.
     public let rows: [String: NormRow]

@@ -13,9 +13,9 @@ public struct StyleLearningJob: Sendable {
     public var modelURL: URL
     /// The learning time budget.
     public var minutes: Double
-    /// How far the style may pull away from the photo (the learner's `--strength`): 1 keeps
+    /// How far the style may pull away from the photo (the learner's `--boldness`): 1 keeps
     /// the content figure inside the shipped styles' limit; more paints more of the painting.
-    public var strength: Double
+    public var boldness: Double
     /// The resumable state, and the finished style file (written by the learner, atomically).
     public var work: URL
     public var output: URL
@@ -27,14 +27,14 @@ public struct StyleLearningJob: Sendable {
     public var extraArguments: [String]
 
     public init(name: String, painting: URL, paintingFile: String, model: StyleModel, modelURL: URL, minutes: Double,
-                strength: Double = 1, work: URL, output: URL, environment: LearningEnvironment, learner: URL, extraArguments: [String] = []) {
+                boldness: Double = 1, work: URL, output: URL, environment: LearningEnvironment, learner: URL, extraArguments: [String] = []) {
         self.name = name
         self.painting = painting
         self.paintingFile = paintingFile
         self.model = model
         self.modelURL = modelURL
         self.minutes = minutes
-        self.strength = strength
+        self.boldness = boldness
         self.work = work
         self.output = output
         self.environment = environment
@@ -56,7 +56,7 @@ public struct StyleLearningJob: Sendable {
          "--painting", painting.path, "--painting-file", paintingFile, "--name", name,
          "--vgg", environment.vgg.path, "--content", environment.photos.path,
          "--work", work.path, "--out", output.path, "--minutes", String(minutes),
-         "--strength", String(strength)] + extraArguments
+         "--boldness", String(boldness)] + extraArguments
     }
 
     /// Runs the learner to its end.
