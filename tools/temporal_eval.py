@@ -144,10 +144,13 @@ def sharpness(frames: list[np.ndarray], quarter: bool) -> float:
     return float(np.mean(values))
 
 
-def stylize(vidstyle: str, model: str, src: str, dst: str, smoothing: str | None, style: int) -> float:
+def stylize(vidstyle: str, model: str, src: str, dst: str, smoothing: str | None, style: int,
+            precision: str | None = None) -> float:
     """Runs the CLI; returns wall-clock seconds."""
     cmd = [vidstyle, src, dst, "--model", model, "--style", str(style), "--crf", "12", "--no-audio",
            "--overwrite", "--quiet"]
+    if precision:
+        cmd += ["--precision", precision]
     if smoothing is not None:
         cmd += ["--smoothing", smoothing]
     start = time.perf_counter()
@@ -234,6 +237,8 @@ def main() -> None:
     p.add_argument("--clips", default=",".join(REAL_CLIPS), help="real clips from DATA/videos, comma-separated")
     p.add_argument("--strip-clip", default="cockatoo.mp4")
     p.add_argument("--no-style-loss", action="store_true", help="skip the VGG style-loss ratio")
+    p.add_argument("--precision", choices=("auto", "int8", "fp32"),
+                   help="passed to vidstyle (fp32 compares a model without int8 calibration fairly)")
     p.add_argument("--runs", help="compare other settings than off/on of --model: comma-separated "
                                   "LABEL=MODEL@SMOOTHING (SMOOTHING 'default' for the CLI's own), e.g. "
                                   "old=Sources/...safetensors@0,new=v2.safetensors@0,new-on=v2.safetensors@default; "
@@ -273,7 +278,7 @@ def main() -> None:
             outputs = {}
             for label, model, smoothing in runs:
                 dst = os.path.join(tmp, f"out-{label}.mkv")
-                seconds = stylize(args.vidstyle, model, src, dst, smoothing, args.style)
+                seconds = stylize(args.vidstyle, model, src, dst, smoothing, args.style, args.precision)
                 out = read_frames(dst, len(inputs))
                 assert len(out) == len(inputs), f"{name}: {len(out)} output frames for {len(inputs)} inputs"
                 outputs[label] = out
