@@ -85,6 +85,9 @@ def parse_args():
                         "shifted 1-6 whole pixels; warp: every step moves the crop by a random sub-pixel "
                         "shift, rotation, zoom and (half the time) smooth flow, adds sensor-like noise, "
                         "and asks for the moved painting (tools/vidstyle_tools/motion.py)")
+    p.add_argument("--stability-noise", type=float, default=0.03,
+                   help="warp motion: the sensor noise's standard deviation is drawn up to this (0..1 scale; "
+                        "tools/temporal_eval.py's noisy clip has 8/255 = 0.031)")
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: leave default)")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
@@ -307,7 +310,7 @@ def main():
                         "weights": {"content": args.content_weight, "style": args.style_weight,
                                     "layer_balance": args.layer_balance_weight, "layout": args.layout_weight,
                                     "tv": args.tv_weight, "stability": args.stability_weight,
-                                    "stability_motion": args.stability_motion,
+                                    "stability_motion": args.stability_motion, "stability_noise": args.stability_noise,
                                     "per_style": {s["name"]: s["style_weight"] for s in styles}},
                         "tuned_styles": args.tune_styles or "",
                         "data": data_hashes}
@@ -371,7 +374,7 @@ def main():
             # painting must be this painting moved alike, wherever both see the same surface.
             grid = random_motion(x.shape[0], x.shape[2], x.shape[3], random, device=device)
             moved = warp(x, grid)
-            sigma = random.uniform(0.0, 0.03)
+            sigma = random.uniform(0.0, args.stability_noise)
             moved = (moved + torch.randn_like(moved) * sigma).clamp(0, 1)
             out2 = paint(moved, sw)
             mask = valid_mask(grid, 8)
