@@ -34,9 +34,7 @@ struct StylesAddCommand: ParsableCommand {
         if let minutes, !(minutes > 0 && minutes <= 600) {
             throw OptionError("--minutes \(minutes) is out of range; give a time above 0 and up to 600 minutes")
         }
-        if let boldness, !BoldnessRange.contains(boldness) {
-            throw OptionError("--boldness \(boldness) is out of range; give \(BoldnessRange.text)")
-        }
+        try BoldnessRange.check(boldness)
         if painting == nil && !resume {
             throw OptionError("give the PAINTING to learn from (or --resume to continue an unfinished style)")
         }
@@ -62,9 +60,7 @@ struct StylesRelearnCommand: ParsableCommand {
     @OptionGroup var modelOption: ModelOption
 
     func validate() throws {
-        if let boldness, !BoldnessRange.contains(boldness) {
-            throw OptionError("--boldness \(boldness) is out of range; give \(BoldnessRange.text)")
-        }
+        try BoldnessRange.check(boldness)
     }
 
     func run() throws {
@@ -91,5 +87,9 @@ struct StylesRelearnCommand: ParsableCommand {
 enum BoldnessRange {
     static let lowest = 0.25, highest = 4.0
     static let text = "from 0.25 to 4"
-    static func contains(_ value: Double) -> Bool { value >= lowest && value <= highest }
+    static func check(_ value: Double?) throws {
+        if let value, !(value >= lowest && value <= highest) {
+            throw OptionError("--boldness \(value) is out of range; give \(text)")
+        }
+    }
 }
