@@ -64,7 +64,11 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let recorded = try TestMedia.frameTimes(out).count
         #expect(result.stderr.contains("stylized \(recorded),"), "\(result.stderr)")
-        #expect(result.stderr.contains("(\(recorded) painted,"), "\(result.stderr)")
+        // The camera shows every painted frame at the source's pace; on a loaded machine the
+        // first tick can come before the first painting (a blank frame), and the camera stops
+        // with the source, so one or two of the last paintings may not get a tick of their own.
+        let painted = result.stderr.firstMatch(of: /\((\d+) painted,/).flatMap { Int($0.1) } ?? -1
+        #expect(painted <= recorded && painted >= recorded - 2, "\(result.stderr)")
         let frames = try cameraFrames(dir)
         #expect(frames.count >= recorded && perSecond(frames).allSatisfy { $0 >= 24 }, "\(perSecond(frames))")
         // The camera's last frame is the file's last painted frame (lossless here): YUYV is 4:2:2.
