@@ -179,13 +179,7 @@ final class AudioInput {
             swr_free(&resampler)
             var outLayout = AVChannelLayout()
             av_channel_layout_default(&outLayout, Int32(channels))
-            var inLayout = AVChannelLayout()
-            if f.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || f.ch_layout.nb_channels == 0 {
-                av_channel_layout_default(&inLayout, max(f.ch_layout.nb_channels, 1))
-            } else {
-                var source = f.ch_layout
-                av_channel_layout_copy(&inLayout, &source)
-            }
+            var inLayout = resamplerInputLayout(of: f)
             defer {
                 av_channel_layout_uninit(&inLayout)
                 av_channel_layout_uninit(&outLayout)

@@ -124,13 +124,7 @@ final class AudioTranscoder {
             let key: [Int64] = [Int64(f.format), Int64(f.sample_rate), Int64(f.ch_layout.nb_channels)]
             if key != resamplerKey {
                 swr_free(&resampler)
-                var inLayout = AVChannelLayout()
-                if f.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || f.ch_layout.nb_channels == 0 {
-                    av_channel_layout_default(&inLayout, max(f.ch_layout.nb_channels, 1))
-                } else {
-                    var source = f.ch_layout
-                    av_channel_layout_copy(&inLayout, &source)
-                }
+                var inLayout = resamplerInputLayout(of: f)
                 defer { av_channel_layout_uninit(&inLayout) }
                 var ret = swr_alloc_set_opts2(&resampler, &encoder.pointee.ch_layout,
                                               encoder.pointee.sample_fmt, encoder.pointee.sample_rate,
