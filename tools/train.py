@@ -78,6 +78,10 @@ def parse_args():
     p.add_argument("--layout-weight", type=float, default=0.5,
                    help="weight of the light-and-dark layout term: the output's blurred luminance, "
                         "standardized per image, must follow the input's (against the embossed look)")
+    p.add_argument("--style-weights", metavar="NAME=W,...",
+                   help="override tools/styles.tsv's style_weight for these styles in this run (kept in "
+                        "the exported file's training record): a style that fades under a new loss term "
+                        "gets a stronger pull without editing the table the shipped run used")
     p.add_argument("--tv-weight", type=float, default=10.0)
     p.add_argument("--stability-weight", type=float, default=20.0)
     p.add_argument("--stability-motion", choices=("shift", "warp"), default="shift",
@@ -88,6 +92,12 @@ def parse_args():
     p.add_argument("--stability-noise", type=float, default=0.03,
                    help="warp motion: the sensor noise's standard deviation is drawn up to this (0..1 scale; "
                         "tools/temporal_eval.py's noisy clip has 8/255 = 0.031)")
+    p.add_argument("--stability-noise-weight", type=float, default=0.0,
+                   help="warp motion: weight of a second, noise-only term: the painting of the crop with "
+                        "fresh sensor noise (standard deviation drawn from 0.01 to --stability-noise) must "
+                        "equal the clean crop's, pixel for pixel. Riding on the motion term alone, the noise "
+                        "is drowned by the resampling's own differences and a still camera's grain "
+                        "still flickers (docs/model.md, 'Model v2'); 0: no such term")
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: leave default)")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
@@ -219,6 +229,14 @@ def main():
 
     # Some paintings need a stronger pull than others to reach the same style-loss ratio
     # without losing the content (tools/styles.tsv, column style_weight).
+    for pair in (args.style_weights or "").split(","):
+        if not pair:
+            continue
+        name, _, weight = pair.partition("=")
+        match = [s for s in styles if s["name"] == name]
+        if not match or not weight:
+            sys.exit(f"train: --style-weights wants NAME=WEIGHT pairs of styles in {args.styles_table}, got '{pair}'")
+        match[0]["style_weight"] = float(weight)
     per_style_weight = torch.tensor([s["style_weight"] for s in styles], device=device)
 
     arch = slim_architecture(args.width, args.blocks, args.padding)
@@ -311,6 +329,7 @@ def main():
                                     "layer_balance": args.layer_balance_weight, "layout": args.layout_weight,
                                     "tv": args.tv_weight, "stability": args.stability_weight,
                                     "stability_motion": args.stability_motion, "stability_noise": args.stability_noise,
+                                    "stability_noise_weight": args.stability_noise_weight,
                                     "per_style": {s["name"]: s["style_weight"] for s in styles}},
                         "tuned_styles": args.tune_styles or "",
                         "data": data_hashes}
@@ -319,7 +338,7 @@ def main():
         print(f"train: checkpoint at step {step}{' (final)' if final else ''}", flush=True)
 
     log_path = os.path.join(args.run, "log.tsv")
-    header = "step\tcrop\tloss\tstyle_ratio\tcontent\ttv\tstability\tseconds\tlayer_ratio\tlayout\n"
+    header = "step\tcrop\tloss\tstyle_ratio\tcontent\ttv\tstability\tseconds\tlayer_ratio\tlayout\tnoise_stability\n"
     if os.path.exists(log_path):
         with open(log_path) as f:
             lines = f.readlines()
@@ -367,6 +386,7 @@ def main():
         sw = F.one_hot(style_idx, num_styles).float().to(device)
 
         out = paint(x, sw)
+        noise_stability = torch.zeros((), device=device)
         # Stability: a slightly noised input, or one shifted by a few pixels, must stylize
         # to the same picture (shifted alike), so frames of a video do not flicker.
         if args.stability_motion == "warp":
@@ -379,6 +399,10 @@ def main():
             out2 = paint(moved, sw)
             mask = valid_mask(grid, 8)
             stability = ((out2 - warp(out, grid)) ** 2 * mask).sum() / (mask.sum() * 3).clamp_min(1)
+            if args.stability_noise_weight > 0:
+                grain = random.uniform(min(0.01, args.stability_noise), args.stability_noise)
+                still = paint((x + torch.randn_like(x) * grain).clamp(0, 1), sw)
+                noise_stability = F.mse_loss(still, out)
         elif step % 2 == 0:
             noisy = (x + torch.randn_like(x) * random.uniform(0.01, 0.04)).clamp(0, 1)
             out2 = paint(noisy, sw)
@@ -421,7 +445,8 @@ def main():
 
         loss = (args.style_weight * weighted_style + args.layer_balance_weight * weighted_layers
                 + args.content_weight * content_loss + args.layout_weight * layout
-                + args.tv_weight * tv + args.stability_weight * stability)
+                + args.tv_weight * tv + args.stability_weight * stability
+                + args.stability_noise_weight * noise_stability)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         # A rare batch gives a gradient many times the usual size; one such step at step 8220
@@ -437,11 +462,11 @@ def main():
         elapsed += time.time() - t0
         if step % 10 == 0:
             log.write(f"{step}\t{crop}\t{loss.item():.5f}\t{style_ratio.item():.5f}\t{content_loss.item():.5f}"
-                      f"\t{tv.item():.6f}\t{stability.item():.6f}\t{elapsed:.0f}\t{layer_ratio.item():.5f}\t{layout.item():.5f}\n")
+                      f"\t{tv.item():.6f}\t{stability.item():.6f}\t{elapsed:.0f}\t{layer_ratio.item():.5f}\t{layout.item():.5f}\t{noise_stability.item():.6f}\n")
         if step % 50 == 0:
             print(f"step {step} crop {crop} loss {loss.item():.4f} style {style_ratio.item():.3f} "
                   f"layers {layer_ratio.item():.3f} "
-                  f"content {content_loss.item():.3f} layout {layout.item():.3f} tv {tv.item():.5f} stab {stability.item():.5f} "
+                  f"content {content_loss.item():.3f} layout {layout.item():.3f} tv {tv.item():.5f} stab {stability.item():.5f} noise {noise_stability.item():.5f} "
                   f"{(time.time() - t0):.2f}s/it", flush=True)
         if time.time() - last_ckpt > args.checkpoint_minutes * 60:
             save()
