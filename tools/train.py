@@ -29,10 +29,10 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vidstyle_tools.architecture import StyleNet, slim_architecture  # noqa: E402
-from vidstyle_tools.export import export_model, read_styles_table  # noqa: E402
+from vidstyle_tools.export import export_model, override_style_weights, read_styles_table  # noqa: E402
 from vidstyle_tools.vgg import VGG16Features, gram  # noqa: E402
 from vidstyle_tools.dataset import ContentSet, load_rgb01  # noqa: E402
-from vidstyle_tools.motion import random_motion, valid_mask, warp  # noqa: E402
+from vidstyle_tools.motion import grain_stability, random_motion, valid_mask, warp  # noqa: E402
 
 STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
 CONTENT_LAYER = "relu3_3"
@@ -229,14 +229,10 @@ def main():
 
     # Some paintings need a stronger pull than others to reach the same style-loss ratio
     # without losing the content (tools/styles.tsv, column style_weight).
-    for pair in (args.style_weights or "").split(","):
-        if not pair:
-            continue
-        name, _, weight = pair.partition("=")
-        match = [s for s in styles if s["name"] == name]
-        if not match or not weight:
-            sys.exit(f"train: --style-weights wants NAME=WEIGHT pairs of styles in {args.styles_table}, got '{pair}'")
-        match[0]["style_weight"] = float(weight)
+    try:
+        override_style_weights(styles, args.style_weights)
+    except ValueError as error:
+        sys.exit(f"train: --style-weights: {error}")
     per_style_weight = torch.tensor([s["style_weight"] for s in styles], device=device)
 
     arch = slim_architecture(args.width, args.blocks, args.padding)
@@ -401,8 +397,7 @@ def main():
             stability = ((out2 - warp(out, grid)) ** 2 * mask).sum() / (mask.sum() * 3).clamp_min(1)
             if args.stability_noise_weight > 0:
                 grain = random.uniform(min(0.01, args.stability_noise), args.stability_noise)
-                still = paint((x + torch.randn_like(x) * grain).clamp(0, 1), sw)
-                noise_stability = F.mse_loss(still, out)
+                noise_stability = grain_stability(lambda images: paint(images, sw), x, out, grain)
         elif step % 2 == 0:
             noisy = (x + torch.randn_like(x) * random.uniform(0.01, 0.04)).clamp(0, 1)
             out2 = paint(noisy, sw)

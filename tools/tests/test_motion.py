@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from vidstyle_tools.motion import random_motion, valid_mask, warp  # noqa: E402
+from vidstyle_tools.motion import grain_stability, random_motion, valid_mask, warp  # noqa: E402
 
 STILL = dict(max_shift=0, max_degrees=0, max_zoom=0, flow_probability=0)
 
@@ -67,6 +67,27 @@ class MotionTests(unittest.TestCase):
 
         self.assertLess(loss(steady), 1e-4)
         self.assertGreater(loss(pinned), 100 * max(loss(steady), 1e-6))
+
+
+
+class GrainStabilityTests(unittest.TestCase):
+    def test_a_painter_that_ignores_its_input_has_no_grain_error(self):
+        x = torch.rand(2, 3, 24, 24) * 0.5 + 0.25
+        flat = torch.full_like(x, 0.4)
+        self.assertEqual(float(grain_stability(lambda images: flat, x, flat, 0.05)), 0.0)
+
+    def test_a_painter_that_copies_its_input_keeps_all_the_grain(self):
+        torch.manual_seed(3)
+        x = torch.rand(2, 3, 64, 64) * 0.5 + 0.25  # far from 0 and 1: the clamp changes nothing
+        error = float(grain_stability(lambda images: images, x, x, 0.04))
+        self.assertAlmostEqual(error, 0.04 ** 2, delta=0.04 ** 2 * 0.1)
+
+    def test_the_error_passes_its_gradient_to_the_painter(self):
+        gain = torch.tensor(2.0, requires_grad=True)
+        x = torch.rand(1, 3, 16, 16) * 0.5 + 0.25
+        grain_stability(lambda images: images * gain, x, (x * gain).detach(), 0.03).backward()
+        self.assertIsNotNone(gain.grad)
+        self.assertGreater(float(gain.grad.abs()), 0.0)
 
 
 if __name__ == "__main__":

@@ -66,3 +66,22 @@ def read_styles_table(path: str) -> list[dict]:
     return [{"index": i, "name": r["name"], "painter": r["painter"], "painting": r["painting"],
              "image": r["file"], "style_weight": float(r.get("style_weight") or 1.0)}
             for i, r in enumerate(rows)]
+
+
+def override_style_weights(styles: list[dict], spec: str) -> None:
+    """Sets the style_weight of the styles named in `spec` ("name=weight,name=weight"), for a
+    run whose loss fades some styles more than the table's run did; raises ValueError naming a
+    pair that is malformed or names no style."""
+    for pair in (spec or "").split(","):
+        if not pair.strip():
+            continue
+        name, _, weight = pair.partition("=")
+        match = [s for s in styles if s["name"] == name.strip()]
+        try:
+            value = float(weight)
+        except ValueError:
+            value = None
+        if not match or value is None or value < 0:
+            raise ValueError(f"'{pair}' is not NAME=WEIGHT with a style of the table "
+                             f"({', '.join(s['name'] for s in styles)}) and a weight >= 0")
+        match[0]["style_weight"] = value

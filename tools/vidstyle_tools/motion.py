@@ -64,3 +64,13 @@ def valid_mask(grid: torch.Tensor, inset: int) -> torch.Tensor:
     border = torch.zeros(h, w, dtype=torch.bool, device=grid.device)
     border[inset:h - inset, inset:w - inset] = True
     return (inside & border).to(torch.float32)[:, None]
+
+
+def grain_stability(paint, images: torch.Tensor, painted: torch.Tensor, sigma: float) -> torch.Tensor:
+    """How much the painting changes when only sensor noise of standard deviation `sigma` (0..1
+    scale) is added to a still picture: the mean squared difference between `paint` of the noisy
+    `images` and their clean painting `painted`. No resampling is involved, so the term measures
+    grain alone; the motion term's target is resampled, and its interpolation differences
+    drowned the noise there (docs/model.md, 'Model v2')."""
+    noisy = (images + torch.randn_like(images) * sigma).clamp(0, 1)
+    return F.mse_loss(paint(noisy), painted)
