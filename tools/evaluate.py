@@ -40,10 +40,8 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vidstyle_tools.dataset import EVALUATION_PHOTOS, held_out_names  # noqa: E402
+from vidstyle_tools.losses import CONTENT_LAYER, STYLE_LAYERS, content_distance, gram_distances  # noqa: E402
 from vidstyle_tools.vgg import VGG16Features, gram  # noqa: E402
-
-STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
-CONTENT_LAYER = "relu3_3"
 
 
 def resized(img: Image.Image, long_side: int) -> Image.Image:
@@ -68,12 +66,11 @@ class Metrics:
 
     @torch.no_grad()
     def style_loss(self, feats, painting_grams) -> float:
-        return float(sum(((gram(feats[l]) - painting_grams[l]) ** 2).sum() for l in STYLE_LAYERS))
+        return float(sum(gram_distances(feats, painting_grams).values()))
 
     @torch.no_grad()
     def content(self, f_out, f_img) -> float:
-        a, b = f_out[CONTENT_LAYER], f_img[CONTENT_LAYER]
-        return float(((a - b) ** 2).mean() / (b ** 2).mean())
+        return float(content_distance(f_out[CONTENT_LAYER], f_img[CONTENT_LAYER]))
 
 
 def contact_sheet(rows, header, path, tile=160):

@@ -45,10 +45,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vidstyle_tools.architecture import StyleNet  # noqa: E402
 from vidstyle_tools.dataset import EVALUATION_PHOTOS, load_rgb01, photo_names  # noqa: E402
 from vidstyle_tools.export import load_model  # noqa: E402
+from vidstyle_tools.losses import (CONTENT_LAYER, STYLE_LAYERS, at_loss_scale, content_distance,  # noqa: E402
+                                   gram_distances, luminance_layout, paint_with_margin, style_ratios,
+                                   total_variation)
 from vidstyle_tools.vgg import VGG16Features, gram  # noqa: E402
 
-STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
-CONTENT_LAYER = "relu3_3"
 FORMAT_VERSION = 1
 # The painting kept inside the style file, so the style can be learned again for a new model.
 KEPT_PAINTING_LONG_SIDE = 512
@@ -150,12 +151,6 @@ def steered_style_weight(weight: float, content: float, content_limit: float, bo
     return weight
 
 
-def luminance_layout(rgb: torch.Tensor, cell: int = 8) -> torch.Tensor:
-    y = (0.299 * rgb[:, 0] + 0.587 * rgb[:, 1] + 0.114 * rgb[:, 2])[:, None]
-    y = F.avg_pool2d(y, cell)
-    return (y - y.mean(dim=(2, 3), keepdim=True)) / (y.std(dim=(2, 3), keepdim=True) + 0.05)
-
-
 class Learner:
     def __init__(self, args):
         self.args = args
@@ -175,14 +170,10 @@ class Learner:
             self.target = {l: gram(feats[l]) for l in STYLE_LAYERS}
 
     def paint(self, net: StyleNet, x: torch.Tensor, sw: torch.Tensor) -> torch.Tensor:
-        m = self.args.margin
-        if m == 0:
-            return net(x, sw)
-        return net(F.pad(x, (m, m, m, m), mode="reflect"), sw)[:, :, m:-m, m:-m]
+        return paint_with_margin(net, x, sw, self.args.margin)
 
     def judged(self, x: torch.Tensor) -> torch.Tensor:
-        s = self.args.loss_scale
-        return x if s == 1 else F.interpolate(x, scale_factor=s, mode="bilinear", antialias=True)
+        return at_loss_scale(x, self.args.loss_scale)
 
     def prepare(self, crops: torch.Tensor):
         """The crops to learn on. Their own loss-network features (the content target, and each
@@ -203,19 +194,15 @@ class Learner:
         if self.content_target is None:
             self.content_target = torch.zeros(len(self.crops), *f[CONTENT_LAYER].shape[1:])
         self.content_target[todo] = f[CONTENT_LAYER]
-        for l in STYLE_LAYERS:
-            self.layer_in[l][todo] = ((gram(f[l]) - self.target[l]) ** 2).sum(dim=(1, 2))
+        for l, distance in gram_distances(f, self.target).items():
+            self.layer_in[l][todo] = distance
         self.known[todo] = True
 
     def style_terms(self, out: torch.Tensor, idx: torch.Tensor):
         self.ensure_features(idx)
         fo = self.vgg(self.judged(out), STYLE_LAYERS)
-        layer_out = {l: ((gram(fo[l]) - self.target[l]) ** 2).sum(dim=(1, 2)) for l in STYLE_LAYERS}
-        style_in = sum(self.layer_in[l][idx] for l in STYLE_LAYERS)
-        ratios = sum(layer_out.values()) / style_in.clamp_min(1e-12)
-        layers = sum(layer_out[l] / self.layer_in[l][idx].clamp_min(1e-12) for l in STYLE_LAYERS) / len(STYLE_LAYERS)
-        fc, fx = fo[CONTENT_LAYER], self.content_target[idx]
-        content = ((fc - fx) ** 2).mean(dim=(1, 2, 3)) / (fx ** 2).mean(dim=(1, 2, 3))
+        ratios, layers = style_ratios(gram_distances(fo, self.target), {l: self.layer_in[l][idx] for l in STYLE_LAYERS})
+        content = content_distance(fo[CONTENT_LAYER], self.content_target[idx])
         return ratios, layers, content
 
     @torch.no_grad()
@@ -362,7 +349,7 @@ def main():
         out = learner.paint(learner.net, x, sw)
         ratios, layers, content = learner.style_terms(out, idx)
         layout = F.mse_loss(luminance_layout(out), luminance_layout(x))
-        tv = ((out[:, :, 1:] - out[:, :, :-1]) ** 2).mean() + ((out[:, :, :, 1:] - out[:, :, :, :-1]) ** 2).mean()
+        tv = total_variation(out)
         sweight = state["style_weight"]
         loss = (sweight * ratios.mean() + args.layer_balance_weight * sweight * layers.mean()
                 + args.content_weight * content.mean() + args.layout_weight * layout + args.tv_weight * tv)

@@ -22,20 +22,19 @@ import random
 import sys
 import time
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from vidstyle_tools.architecture import StyleNet, slim_architecture  # noqa: E402
 from vidstyle_tools.export import export_model, override_style_weights, read_styles_table  # noqa: E402
 from vidstyle_tools.vgg import VGG16Features, gram  # noqa: E402
 from vidstyle_tools.dataset import ContentSet, load_rgb01  # noqa: E402
+from vidstyle_tools.losses import (CONTENT_LAYER, STYLE_LAYERS, at_loss_scale, content_distance,  # noqa: E402
+                                   gram_distances, luminance_layout, paint_with_margin, style_ratios,
+                                   total_variation)
 from vidstyle_tools.motion import grain_stability, random_motion, valid_mask, warp  # noqa: E402
 
-STYLE_LAYERS = ("relu1_2", "relu2_2", "relu3_3", "relu4_3")
-CONTENT_LAYER = "relu3_3"
 
 
 def parse_args():
@@ -126,17 +125,6 @@ def crop_size_at(step: int, curriculum: str) -> int:
         if step >= int(s):
             size = int(c)
     return size
-
-
-def luminance_layout(rgb: torch.Tensor, cell: int = 8) -> torch.Tensor:
-    """Where a picture is light and where dark, in blocks of cell x cell pixels, as a per-image
-    standard score: the palette may change with the style, the layout of its masses may not.
-    The 0.05 floor keeps a nearly flat picture's noise from being blown up."""
-    y = (0.299 * rgb[:, 0] + 0.587 * rgb[:, 1] + 0.114 * rgb[:, 2])[:, None]
-    y = F.avg_pool2d(y, cell)
-    mean = y.mean(dim=(2, 3), keepdim=True)
-    std = y.std(dim=(2, 3), keepdim=True)
-    return (y - mean) / (std + 0.05)
 
 
 def file_sha256(path: str) -> str:
@@ -353,20 +341,10 @@ def main():
     log = open(log_path, "a", buffering=1)
 
     def judged(images: torch.Tensor) -> torch.Tensor:
-        """The crops as the loss network sees them: at --loss-scale of the painted size."""
-        if args.loss_scale == 1:
-            return images
-        return F.interpolate(images, scale_factor=args.loss_scale, mode="bilinear", antialias=True)
+        return at_loss_scale(images, args.loss_scale)
 
     def paint(images: torch.Tensor, sw: torch.Tensor) -> torch.Tensor:
-        """The network as the engine runs it, so the losses judge what users see. Judged with its
-        zero-padded border, the network learned to paint a frame of the painting's colours there
-        (the-scream's red), which the engine crops away: step 15064's the-scream scored ratio
-        0.138 with that border and 0.346 without."""
-        m = args.margin
-        if m == 0:
-            return net(images, sw)
-        return net(F.pad(images, (m, m, m, m), mode="reflect"), sw)[:, :, m:-m, m:-m]
+        return paint_with_margin(net, images, sw, args.margin)
 
     last_ckpt = time.time()
     session_start = time.time()
@@ -418,25 +396,18 @@ def main():
         fx = {l: f.float() for l, f in fx.items()}
         fo = {l: f.float() for l, f in fo.items()}
         target = {l: style_grams[l][style_idx.to(device)] for l in STYLE_LAYERS}
-        layer_out = {l: ((gram(fo[l]) - target[l]) ** 2).sum(dim=(1, 2)) for l in STYLE_LAYERS}
+        layer_out = gram_distances(fo, target)
         with torch.no_grad():
-            layer_in = {l: ((gram(fx[l]) - target[l]) ** 2).sum(dim=(1, 2)) for l in STYLE_LAYERS}
-        style_out = sum(layer_out.values())
-        style_in = sum(layer_in.values())
-        ratios = style_out / style_in.clamp_min(1e-12)
+            layer_in = gram_distances(fx, target)
+        ratios, layer_ratios = style_ratios(layer_out, layer_in)
         style_ratio = ratios.mean()
-        # The summed ratio (the evaluation's figure) is ruled by relu3_3, whose Gram distances
-        # are ten times relu1_2's; on its own it left the outputs in muted average colours.
-        # The mean of each layer's own ratio gives the colour layers an equal say.
-        layer_ratios = sum(layer_out[l] / layer_in[l].clamp_min(1e-12) for l in STYLE_LAYERS) / len(STYLE_LAYERS)
         layer_ratio = layer_ratios.mean()
         sample_weight = per_style_weight[style_idx.to(device)]
         weighted_style = (ratios * sample_weight).mean()
         weighted_layers = (layer_ratios * sample_weight).mean()
-        fc_o, fc_x = fo[CONTENT_LAYER], fx[CONTENT_LAYER]
-        content_loss = (((fc_o - fc_x) ** 2).mean(dim=(1, 2, 3)) / (fc_x ** 2).mean(dim=(1, 2, 3))).mean()
+        content_loss = content_distance(fo[CONTENT_LAYER], fx[CONTENT_LAYER]).mean()
         layout = F.mse_loss(luminance_layout(out), luminance_layout(x))
-        tv = ((out[:, :, 1:, :] - out[:, :, :-1, :]) ** 2).mean() + ((out[:, :, :, 1:] - out[:, :, :, :-1]) ** 2).mean()
+        tv = total_variation(out)
 
         loss = (args.style_weight * weighted_style + args.layer_balance_weight * weighted_layers
                 + args.content_weight * content_loss + args.layout_weight * layout
