@@ -97,6 +97,11 @@ def parse_args():
                         "equal the clean crop's, pixel for pixel. Riding on the motion term alone, the noise "
                         "is drowned by the resampling's own differences and a still camera's grain "
                         "still flickers (docs/model.md, 'Model v2'); 0: no such term")
+    p.add_argument("--stability-codec", type=float, default=0.0, metavar="P",
+                   help="with --stability-noise-weight: on this share of the steps the noisy crop also "
+                        "goes through a JPEG round trip at a quality from 30 to 80 (a codec's blocks and "
+                        "ringing, which change from frame to frame on the same surface of MPEG-1/2 and "
+                        "MPEG-4 clips); its painting must still equal the clean crop's. 0: noise only")
     p.add_argument("--checkpoint-minutes", type=float, default=5.0)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: leave default)")
     p.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
@@ -314,6 +319,7 @@ def main():
                                     "tv": args.tv_weight, "stability": args.stability_weight,
                                     "stability_motion": args.stability_motion, "stability_noise": args.stability_noise,
                                     "stability_noise_weight": args.stability_noise_weight,
+                                    "stability_codec": args.stability_codec,
                                     "per_style": {s["name"]: s["style_weight"] for s in styles}},
                         "tuned_styles": args.tune_styles or "",
                         "data": data_hashes}
@@ -375,7 +381,9 @@ def main():
             stability = ((out2 - warp(out, grid)) ** 2 * mask).sum() / (mask.sum() * 3).clamp_min(1)
             if args.stability_noise_weight > 0:
                 grain = random.uniform(min(0.01, args.stability_noise), args.stability_noise)
-                noise_stability = grain_stability(lambda images: paint(images, sw), x, out, grain)
+                codec = args.stability_codec > 0 and random.random() < args.stability_codec
+                quality = random.randint(30, 80) if codec else None
+                noise_stability = grain_stability(lambda images: paint(images, sw), x, out, grain, quality)
         elif step % 2 == 0:
             noisy = (x + torch.randn_like(x) * random.uniform(0.01, 0.04)).clamp(0, 1)
             out2 = paint(noisy, sw)

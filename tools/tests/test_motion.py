@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from vidstyle_tools.motion import grain_stability, random_motion, valid_mask, warp  # noqa: E402
+from vidstyle_tools.motion import codec_artifacts, grain_stability, random_motion, valid_mask, warp  # noqa: E402
 
 STILL = dict(max_shift=0, max_degrees=0, max_zoom=0, flow_probability=0)
 
@@ -88,6 +88,40 @@ class GrainStabilityTests(unittest.TestCase):
         grain_stability(lambda images: images * gain, x, (x * gain).detach(), 0.03).backward()
         self.assertIsNotNone(gain.grad)
         self.assertGreater(float(gain.grad.abs()), 0.0)
+
+    def test_codec_artifacts_add_to_the_grain_a_painter_would_copy(self):
+        torch.manual_seed(4)
+        x = F.interpolate(torch.rand(2, 3, 8, 8), size=(64, 64), mode="bicubic", align_corners=False)
+        x = (x * 0.5 + 0.25 + torch.rand(2, 3, 64, 64) * 0.2).clamp(0, 1)
+        copy = lambda images: images  # noqa: E731
+        torch.manual_seed(5)
+        grain = float(grain_stability(copy, x, x, 0.01))
+        torch.manual_seed(5)
+        self.assertGreater(float(grain_stability(copy, x, x, 0.01, codec_quality=30)), grain * 1.5)
+
+
+class CodecArtifactTests(unittest.TestCase):
+    def picture(self) -> torch.Tensor:
+        torch.manual_seed(6)
+        smooth = F.interpolate(torch.rand(1, 3, 6, 6), size=(48, 64), mode="bicubic", align_corners=False)
+        return (smooth * 0.6 + 0.2 + torch.rand(1, 3, 48, 64) * 0.15).clamp(0, 1)
+
+    def test_the_picture_keeps_its_size_and_stays_close(self):
+        x = self.picture()
+        out = codec_artifacts(x, 50)
+        self.assertEqual(out.shape, x.shape)
+        self.assertEqual(out.dtype, x.dtype)
+        self.assertLess(float((out - x).abs().mean()), 0.05)
+        self.assertGreater(float((out - x).abs().mean()), 0.002)
+
+    def test_lower_quality_changes_more(self):
+        x = self.picture()
+        self.assertGreater(float(((codec_artifacts(x, 30) - x) ** 2).mean()),
+                           1.2 * float(((codec_artifacts(x, 90) - x) ** 2).mean()))
+
+    def test_a_flat_picture_comes_back_flat(self):
+        flat = torch.full((1, 3, 32, 32), 0.5)
+        self.assertLess(float((codec_artifacts(flat, 30) - flat).abs().max()), 2.5 / 255)
 
 
 if __name__ == "__main__":

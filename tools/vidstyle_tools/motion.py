@@ -10,11 +10,14 @@ counterpart well inside the original, where the two paintings can be compared.
 """
 from __future__ import annotations
 
+import io
 import math
 import random
 
+import numpy as np
 import torch
 import torch.nn.functional as F
+from PIL import Image
 
 
 def random_motion(batch: int, height: int, width: int, rng: random.Random, *, max_shift: float = 4.0,
@@ -66,11 +69,29 @@ def valid_mask(grid: torch.Tensor, inset: int) -> torch.Tensor:
     return (inside & border).to(torch.float32)[:, None]
 
 
-def grain_stability(paint, images: torch.Tensor, painted: torch.Tensor, sigma: float) -> torch.Tensor:
+def codec_artifacts(images: torch.Tensor, quality: int) -> torch.Tensor:
+    """The pictures after a JPEG round trip at `quality` (1-95) with 4:2:0 chroma, as a stand-in
+    for a video codec's blocks and ringing, which differ from frame to frame on the same surface
+    of an MPEG-1/2 or MPEG-4 clip. Not differentiable; meant for the network's input."""
+    out = torch.empty_like(images)
+    for i, picture in enumerate(images):
+        rgb = (picture.detach().clamp(0, 1).permute(1, 2, 0).cpu().numpy() * 255 + 0.5).astype(np.uint8)
+        buffer = io.BytesIO()
+        Image.fromarray(rgb).save(buffer, format="JPEG", quality=int(quality), subsampling=2)
+        decoded = np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"), dtype=np.float32) / 255
+        out[i] = torch.from_numpy(decoded).permute(2, 0, 1).to(images.device, images.dtype)
+    return out
+
+
+def grain_stability(paint, images: torch.Tensor, painted: torch.Tensor, sigma: float,
+                    codec_quality: int | None = None) -> torch.Tensor:
     """How much the painting changes when only sensor noise of standard deviation `sigma` (0..1
-    scale) is added to a still picture: the mean squared difference between `paint` of the noisy
-    `images` and their clean painting `painted`. No resampling is involved, so the term measures
-    grain alone; the motion term's target is resampled, and its interpolation differences
-    drowned the noise there (docs/model.md, 'Model v2')."""
+    scale) is added to a still picture (and, with `codec_quality`, a codec's artifacts on top):
+    the mean squared difference between `paint` of the degraded `images` and their clean
+    painting `painted`. No resampling is involved, so the term measures grain alone; the motion
+    term's target is resampled, and its interpolation differences drowned the noise there
+    (docs/model.md, 'Model v2')."""
     noisy = (images + torch.randn_like(images) * sigma).clamp(0, 1)
+    if codec_quality is not None:
+        noisy = codec_artifacts(noisy, codec_quality)
     return F.mse_loss(paint(noisy), painted)
