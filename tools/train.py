@@ -36,7 +36,6 @@ from vidstyle_tools.losses import (CONTENT_LAYER, STYLE_LAYERS, at_loss_scale, c
 from vidstyle_tools.motion import grain_stability, random_motion, valid_mask, warp  # noqa: E402
 
 
-
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", default="data", help="folder written by tools/fetch_data.sh")
