@@ -24,7 +24,11 @@ Per clip and setting:
     copy (area-averaged): trails and smears lower the small copy's most;
   style-loss ratio of tools/evaluate.py (VGG16 Gram loss against the painting, over the same
     loss of the unstylized frame) on frames 5, 15, 25 (when the clip has them);
-  ms per frame of the whole CLI run (decode, stylize, encode), wall clock.
+  ms per frame of the whole CLI run (decode, stylize, encode), wall clock;
+  where the error is: the same differences pooled over the pixels whose reference flow moves
+    more than 0.5 px and over the rest, beside the input frames' own warping error measured
+    the same way: where the reference flow fails (walking people) even the input scores high,
+    and no painting that follows it can score far below (vidstyle_tools/warp_split.py).
 Writes results.json and table.md into --out, and for the pan and --strip-clip a strip of six
 consecutive frames, --smoothing 0 above the default, cropped where the input moves most and
 enlarged 2x (pan-strip.png, <clip>-strip.png).
@@ -49,6 +53,7 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vidstyle_tools.warp_split import MOVING_PX, error_by_motion  # noqa: E402
 
 REAL_CLIPS = ("cockatoo.mp4", "cityCC0.mpg", "diver.mov", "vtest.avi", "VID_20191220_170832.mp4")
 PAN_PHOTO = "usr_share_backgrounds_Bridge_by_Sander_Klootwijk.jpg"
@@ -122,14 +127,19 @@ class FlowReference:
             self.masks.append(ok)
             self.motion.append(np.sqrt((fwd ** 2).sum(-1)))
 
-    def warping_error(self, outputs: list[np.ndarray]) -> float:
-        errors = []
-        for t, (m, ok) in enumerate(zip(self.maps, self.masks)):
+    def differences(self, outputs: list[np.ndarray]):
+        """Per consecutive pair: ‖V_t − warp(V_{t+1}, F_t)‖² per pixel, the trusted mask, the flow's length."""
+        for t, (m, ok, motion) in enumerate(zip(self.maps, self.masks, self.motion)):
             nxt = outputs[t + 1].astype(np.float32)
             warped = cv2.remap(nxt, m[..., 0], m[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-            d = ((outputs[t].astype(np.float32) - warped) ** 2).sum(-1)
-            errors.append(float((d * ok).sum() / max(1, ok.sum())))
-        return float(np.mean(errors))
+            yield ((outputs[t].astype(np.float32) - warped) ** 2).sum(-1), ok, motion
+
+    def warping_error(self, outputs: list[np.ndarray]) -> float:
+        return float(np.mean([(d * ok).sum() / max(1, ok.sum()) for d, ok, _ in self.differences(outputs)]))
+
+    def error_by_motion(self, outputs: list[np.ndarray]) -> dict[str, float]:
+        """The error pooled over moving and still pixels (vidstyle_tools/warp_split.py)."""
+        return error_by_motion(self.differences(outputs))
 
 
 def sharpness(frames: list[np.ndarray], quarter: bool) -> float:
@@ -224,6 +234,30 @@ def results_table(results: list[dict], labels: list[str]) -> list[str]:
     return lines
 
 
+def where_table(results: list[dict], labels: list[str]) -> list[str]:
+    """One row per clip: the warping error pooled over moving and over still pixels, the input
+    frames' own first (the floor where the reference flow fails), each run's ratio to the first run."""
+    first = labels[0]
+    lines = [f"Where the error is (pixels whose reference flow moves more than {MOVING_PX} px, and the rest; "
+             "means pooled over the clip, the input frames' own error first):", "",
+             "| clip | moving pixels | input's own warping error | moving (input, " + ", ".join(labels) +
+             ") | still (input, " + ", ".join(labels) + ") | error share on moving (" + ", ".join(labels) + ") |",
+             "|---|---|---|---|---|---|"]
+
+    def part(r: dict, where: str) -> str:
+        key = f"{where}_error"
+        parts = [f"{r['input'][where]:.1f}", f"{r[first][key]:.1f}"]
+        for label in labels[1:]:
+            parts.append(f"{r[label][key]:.1f} ({r[label][key] / max(r[first][key], 1e-9):.2f})")
+        return " / ".join(parts)
+
+    for r in results:
+        lines.append(f"| {r['clip']} | {r['input']['moving_pixels']:.0%} | {r['input']['warping_error']:.1f} | "
+                     f"{part(r, 'moving')} | {part(r, 'still')} | "
+                     + " / ".join(f"{r[label]['moving_error_share']:.0%}" for label in labels) + " |")
+    return lines
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--vidstyle", default=".build/release/vidstyle")
@@ -274,7 +308,8 @@ def main() -> None:
             src = os.path.join(tmp, "in.mkv")
             write_lossless(inputs, src)
             reference = FlowReference(inputs)
-            row = {"clip": name, "size": f"{inputs[0].shape[1]}x{inputs[0].shape[0]}", "frames": len(inputs)}
+            row = {"clip": name, "size": f"{inputs[0].shape[1]}x{inputs[0].shape[0]}", "frames": len(inputs),
+                   "input": {"warping_error": reference.warping_error(inputs), **reference.error_by_motion(inputs)}}
             outputs = {}
             for label, model, smoothing in runs:
                 dst = os.path.join(tmp, f"out-{label}.mkv")
@@ -284,6 +319,9 @@ def main() -> None:
                 outputs[label] = out
                 entry = {"warping_error": reference.warping_error(out), "sharpness": sharpness(out, False),
                          "sharpness_quarter": sharpness(out, True), "ms_per_frame": 1000 * seconds / len(out)}
+                split = reference.error_by_motion(out)
+                entry.update(moving_error=split["moving"], still_error=split["still"],
+                             moving_error_share=split["moving_error_share"])
                 if metrics is not None:
                     ratios = []
                     for t in (t for t in STYLE_FRAMES if t < len(out)):
@@ -295,11 +333,12 @@ def main() -> None:
             row["mask_fraction"] = float(np.mean([m.mean() for m in reference.masks]))
             results.append(row)
             print(f"temporal_eval: {name} " + " ".join(f"{label} {row[label]}" for label, _, _ in runs), flush=True)
-            if (name == "pan" or name == args.strip_clip) and len(runs) > 1:
+            if (name == "pan" or name == args.strip_clip) and len(runs) > 1 and len(inputs) >= 7:
                 strip(inputs, reference.motion, outputs[runs[0][0]], outputs[runs[1][0]],
                       os.path.join(args.out, f"{os.path.splitext(name)[0]}-strip.png"), first=min(20, len(inputs) - 7))
 
-    lines = results_table(results, [label for label, _, _ in runs])
+    labels = [label for label, _, _ in runs]
+    lines = results_table(results, labels) + ["", *where_table(results, labels)]
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     with open(os.path.join(args.out, "table.md"), "w") as f:
