@@ -13,6 +13,9 @@ Clips, all 640 px wide and `--frames` long, stored losslessly before vidstyle se
   noisy   the same photo standing still, with fresh Gaussian noise of σ 8 on every frame;
   real    the first frames of Debian sample videos (DESIGN.md), scaled to 640 px wide.
 Each clip is stylized twice with the real CLI (style 0): `--smoothing 0` and the default.
+`--style 0,4` or `--style all` paints each clip in those styles (one row per clip and style) and
+adds a table of each run's warping error against the first run's, per style and clip: a stability
+loss reaches every style differently (vidstyle_tools/by_style.py).
 
 Per clip and setting:
   warping error (Lai et al. 2018): E = mean over t of Σ M·‖V_t − warp(V_{t+1}, F_t)‖² / Σ M,
@@ -53,6 +56,7 @@ import numpy as np
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from vidstyle_tools.by_style import parse_style_list, style_summary  # noqa: E402
 from vidstyle_tools.warp_split import MOVING_PX, error_by_motion  # noqa: E402
 
 REAL_CLIPS = ("cockatoo.mp4", "cityCC0.mpg", "diver.mov", "vtest.avi", "VID_20191220_170832.mp4")
@@ -228,7 +232,7 @@ def results_table(results: list[dict], labels: list[str]) -> list[str]:
         return " → ".join(parts)
 
     for r in results:
-        lines.append(f"| {r['clip']} | {r['size']} | {cell(r, 'warping_error', '.1f', True)} | "
+        lines.append(f"| {r.get('label', r['clip'])} | {r['size']} | {cell(r, 'warping_error', '.1f', True)} | "
                      f"{cell(r, 'sharpness', '.2f', True)} | {cell(r, 'sharpness_quarter', '.2f', True)} | "
                      f"{cell(r, 'style_ratio', '.3f', False)} | {cell(r, 'ms_per_frame', '.1f', False)} |")
     return lines
@@ -252,7 +256,7 @@ def where_table(results: list[dict], labels: list[str]) -> list[str]:
         return " / ".join(parts)
 
     for r in results:
-        lines.append(f"| {r['clip']} | {r['input']['moving_pixels']:.0%} | {r['input']['warping_error']:.1f} | "
+        lines.append(f"| {r.get('label', r['clip'])} | {r['input']['moving_pixels']:.0%} | {r['input']['warping_error']:.1f} | "
                      f"{part(r, 'moving')} | {part(r, 'still')} | "
                      + " / ".join(f"{r[label]['moving_error_share']:.0%}" for label in labels) + " |")
     return lines
@@ -266,7 +270,7 @@ def main() -> None:
     p.add_argument("--styles", default="../shared/data/styles")
     p.add_argument("--out", default="docs/temporal")
     p.add_argument("--frames", type=int, default=40)
-    p.add_argument("--style", type=int, default=0)
+    p.add_argument("--style", default="0", help="style index, comma-separated indices, or 'all'")
     p.add_argument("--smoothing", default=None, help="the 'on' setting (default: the CLI's default)")
     p.add_argument("--clips", default=",".join(REAL_CLIPS), help="real clips from DATA/videos, comma-separated")
     p.add_argument("--strip-clip", default="cockatoo.mp4")
@@ -285,17 +289,25 @@ def main() -> None:
         if not os.path.exists(need):
             raise SystemExit(f"temporal_eval: {need} is missing (tools/fetch_data.sh data; a release build)")
 
-    metrics = painting = None
+    catalog = json.loads(subprocess.run([args.vidstyle, "styles", "--json", "--model", runs[0][1]],
+                                        check=True, capture_output=True, text=True).stdout)
+    try:
+        chosen = parse_style_list(args.style, len(catalog))
+    except ValueError as error:
+        raise SystemExit(f"temporal_eval: {error}")
+    names = {s["index"]: s["name"] for s in catalog}
+    metrics = None
+    paintings = {}
     if not args.no_style_loss:
         import torch
         from evaluate import Metrics, STYLE_LAYERS  # noqa: F401  (the evaluation's own loss)
         from vidstyle_tools.vgg import gram
         torch.set_num_threads(2)
-        styles = json.loads(subprocess.run([args.vidstyle, "styles", "--json", "--model", args.model],
-                                           check=True, capture_output=True, text=True).stdout)
-        image = next(s["image"] for s in styles if s["index"] == args.style)
         metrics = Metrics(os.path.join(args.data, "vgg", "vgg16.ckpt"))
-        painting = {l: gram(f) for l, f in metrics.features(Image.open(os.path.join(args.styles, image)).convert("RGB")).items()}
+        for s in catalog:
+            if s["index"] in chosen:
+                picture = Image.open(os.path.join(args.styles, s["image"])).convert("RGB")
+                paintings[s["index"]] = {l: gram(f) for l, f in metrics.features(picture).items()}
 
     clips = [("pan", lambda: pan_clip(photo, args.frames)), ("noisy", lambda: noisy_clip(photo, args.frames))]
     for name in filter(None, args.clips.split(",")):
@@ -308,42 +320,57 @@ def main() -> None:
             src = os.path.join(tmp, "in.mkv")
             write_lossless(inputs, src)
             reference = FlowReference(inputs)
-            row = {"clip": name, "size": f"{inputs[0].shape[1]}x{inputs[0].shape[0]}", "frames": len(inputs),
-                   "input": {"warping_error": reference.warping_error(inputs), **reference.error_by_motion(inputs)}}
-            outputs = {}
-            for label, model, smoothing in runs:
-                dst = os.path.join(tmp, f"out-{label}.mkv")
-                seconds = stylize(args.vidstyle, model, src, dst, smoothing, args.style, args.precision)
-                out = read_frames(dst, len(inputs))
-                assert len(out) == len(inputs), f"{name}: {len(out)} output frames for {len(inputs)} inputs"
-                outputs[label] = out
-                entry = {"warping_error": reference.warping_error(out), "sharpness": sharpness(out, False),
-                         "sharpness_quarter": sharpness(out, True), "ms_per_frame": 1000 * seconds / len(out)}
-                split = reference.error_by_motion(out)
-                entry.update(moving_error=split["moving"], still_error=split["still"],
-                             moving_error_share=split["moving_error_share"])
-                if metrics is not None:
-                    ratios = []
-                    for t in (t for t in STYLE_FRAMES if t < len(out)):
-                        f_in = metrics.features(Image.fromarray(inputs[t]))
-                        f_out = metrics.features(Image.fromarray(out[t]))
-                        ratios.append(metrics.style_loss(f_out, painting) / metrics.style_loss(f_in, painting))
-                    entry["style_ratio"] = float(np.mean(ratios))
-                row[label] = entry
-            row["mask_fraction"] = float(np.mean([m.mean() for m in reference.masks]))
-            results.append(row)
-            print(f"temporal_eval: {name} " + " ".join(f"{label} {row[label]}" for label, _, _ in runs), flush=True)
-            if (name == "pan" or name == args.strip_clip) and len(runs) > 1 and len(inputs) >= 7:
-                strip(inputs, reference.motion, outputs[runs[0][0]], outputs[runs[1][0]],
-                      os.path.join(args.out, f"{os.path.splitext(name)[0]}-strip.png"), first=min(20, len(inputs) - 7))
+            own = {"warping_error": reference.warping_error(inputs), **reference.error_by_motion(inputs)}
+            for style in chosen:
+                row = {"clip": name, "style": style, "size": f"{inputs[0].shape[1]}x{inputs[0].shape[0]}",
+                       "frames": len(inputs), "input": own}
+                if len(chosen) > 1:
+                    row["label"] = f"{name}, {style} {names[style]}"
+                outputs = evaluate_runs(args, runs, row, inputs, reference, src, tmp, style, metrics, paintings.get(style))
+                results.append(row)
+                print(f"temporal_eval: {row.get('label', name)} " + " ".join(f"{label} {row[label]}" for label, _, _ in runs),
+                      flush=True)
+                if (style == chosen[0] and (name == "pan" or name == args.strip_clip) and len(runs) > 1
+                        and len(inputs) >= 7):
+                    strip(inputs, reference.motion, outputs[runs[0][0]], outputs[runs[1][0]],
+                          os.path.join(args.out, f"{os.path.splitext(name)[0]}-strip.png"), first=min(20, len(inputs) - 7))
 
     labels = [label for label, _, _ in runs]
     lines = results_table(results, labels) + ["", *where_table(results, labels)]
+    if len(chosen) > 1 and len(runs) > 1:
+        lines += ["", *style_summary(results, labels, names)]
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     with open(os.path.join(args.out, "table.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def evaluate_runs(args, runs, row: dict, inputs: list[np.ndarray], reference: "FlowReference", src: str, tmp: str,
+                  style: int, metrics, painting: dict | None) -> dict[str, list[np.ndarray]]:
+    """Paints `src` once per run in `style` and fills `row` with each run's figures; returns the outputs."""
+    outputs = {}
+    for label, model, smoothing in runs:
+        dst = os.path.join(tmp, f"out-{label}.mkv")
+        seconds = stylize(args.vidstyle, model, src, dst, smoothing, style, args.precision)
+        out = read_frames(dst, len(inputs))
+        assert len(out) == len(inputs), f"{row['clip']}: {len(out)} output frames for {len(inputs)} inputs"
+        outputs[label] = out
+        entry = {"warping_error": reference.warping_error(out), "sharpness": sharpness(out, False),
+                 "sharpness_quarter": sharpness(out, True), "ms_per_frame": 1000 * seconds / len(out)}
+        split = reference.error_by_motion(out)
+        entry.update(moving_error=split["moving"], still_error=split["still"],
+                     moving_error_share=split["moving_error_share"])
+        if metrics is not None:
+            ratios = []
+            for t in (t for t in STYLE_FRAMES if t < len(out)):
+                f_in = metrics.features(Image.fromarray(inputs[t]))
+                f_out = metrics.features(Image.fromarray(out[t]))
+                ratios.append(metrics.style_loss(f_out, painting) / metrics.style_loss(f_in, painting))
+            entry["style_ratio"] = float(np.mean(ratios))
+        row[label] = entry
+    row["mask_fraction"] = float(np.mean([m.mean() for m in reference.masks]))
+    return outputs
 
 
 if __name__ == "__main__":
