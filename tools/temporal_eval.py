@@ -321,12 +321,16 @@ def main() -> None:
             write_lossless(inputs, src)
             reference = FlowReference(inputs)
             own = {"warping_error": reference.warping_error(inputs), **reference.error_by_motion(inputs)}
+            # The unstylized frames' features serve every run and style of this clip.
+            input_features = {} if metrics is None else {
+                t: metrics.features(Image.fromarray(inputs[t])) for t in STYLE_FRAMES if t < len(inputs)}
             for style in chosen:
                 row = {"clip": name, "style": style, "size": f"{inputs[0].shape[1]}x{inputs[0].shape[0]}",
                        "frames": len(inputs), "input": own}
                 if len(chosen) > 1:
                     row["label"] = f"{name}, {style} {names[style]}"
-                outputs = evaluate_runs(args, runs, row, inputs, reference, src, tmp, style, metrics, paintings.get(style))
+                outputs = evaluate_runs(args.vidstyle, args.precision, runs, row, reference, src, tmp, style,
+                                        metrics, input_features, paintings.get(style))
                 results.append(row)
                 print(f"temporal_eval: {row.get('label', name)} " + " ".join(f"{label} {row[label]}" for label, _, _ in runs),
                       flush=True)
@@ -346,15 +350,18 @@ def main() -> None:
     print("\n".join(lines))
 
 
-def evaluate_runs(args, runs, row: dict, inputs: list[np.ndarray], reference: "FlowReference", src: str, tmp: str,
-                  style: int, metrics, painting: dict | None) -> dict[str, list[np.ndarray]]:
-    """Paints `src` once per run in `style` and fills `row` with each run's figures; returns the outputs."""
+def evaluate_runs(vidstyle: str, precision: str | None, runs: list[tuple[str, str, str | None]], row: dict,
+                  reference: FlowReference, src: str, tmp: str, style: int, metrics, input_features: dict,
+                  painting: dict | None) -> dict[str, list[np.ndarray]]:
+    """Paints `src` once per run in `style` and fills `row` with each run's figures (the style
+    ratio against `input_features`, the unstylized frames' VGG features by frame index);
+    returns the outputs."""
     outputs = {}
     for label, model, smoothing in runs:
         dst = os.path.join(tmp, f"out-{label}.mkv")
-        seconds = stylize(args.vidstyle, model, src, dst, smoothing, style, args.precision)
-        out = read_frames(dst, len(inputs))
-        assert len(out) == len(inputs), f"{row['clip']}: {len(out)} output frames for {len(inputs)} inputs"
+        seconds = stylize(vidstyle, model, src, dst, smoothing, style, precision)
+        out = read_frames(dst, row["frames"])
+        assert len(out) == row["frames"], f"{row['clip']}: {len(out)} output frames for {row['frames']} inputs"
         outputs[label] = out
         entry = {"warping_error": reference.warping_error(out), "sharpness": sharpness(out, False),
                  "sharpness_quarter": sharpness(out, True), "ms_per_frame": 1000 * seconds / len(out)}
@@ -363,8 +370,7 @@ def evaluate_runs(args, runs, row: dict, inputs: list[np.ndarray], reference: "F
                      moving_error_share=split["moving_error_share"])
         if metrics is not None:
             ratios = []
-            for t in (t for t in STYLE_FRAMES if t < len(out)):
-                f_in = metrics.features(Image.fromarray(inputs[t]))
+            for t, f_in in input_features.items():
                 f_out = metrics.features(Image.fromarray(out[t]))
                 ratios.append(metrics.style_loss(f_out, painting) / metrics.style_loss(f_in, painting))
             entry["style_ratio"] = float(np.mean(ratios))
